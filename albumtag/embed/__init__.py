@@ -1,0 +1,1 @@
+"""Feature vectors from aligned crops, through onnxruntime models."""

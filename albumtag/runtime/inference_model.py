@@ -1,0 +1,75 @@
+"""One small base class for every ONNX model the app runs (after Immich's InferenceModel).
+
+The session is created lazily on first use, so opening the app or the library costs nothing
+until a photo is analysed; subclasses only add pre- and post-processing, which are pure
+functions tested on their own.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from albumtag.runtime.manifest import ModelEntry, model_entry
+from albumtag.runtime.providers import Device, requested_providers
+
+
+def default_threads() -> int:
+    """Intra-op threads: all cores unless ``ALBUMTAG_THREADS`` says otherwise."""
+    return int(os.environ.get("ALBUMTAG_THREADS", "0")) or (os.cpu_count() or 1)
+
+
+class InferenceModel:
+    """A model named in the manifest, run through a lazily created onnxruntime session."""
+
+    model_name: str = ""
+
+    def __init__(
+        self,
+        device: Device | str = Device.AUTO,
+        models_root: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.entry: ModelEntry = model_entry(self.model_name, models_root)
+        self._path = self.entry.path(models_root)
+        self._device = Device(device)
+        self._threads = threads or default_threads()
+        self._session: ort.InferenceSession | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return self.entry.version
+
+    @property
+    def session(self) -> ort.InferenceSession:
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._session = self._create_session()
+        return self._session
+
+    @property
+    def active_providers(self) -> list[str]:
+        return list(self.session.get_providers())
+
+    def _create_session(self) -> ort.InferenceSession:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return ort.InferenceSession(
+            str(self._path), sess_options=options, providers=requested_providers(self._device)
+        )
+
+    def run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """Run the graph on named inputs; returns every output in graph order."""
+        return self.session.run(None, feeds)
+
+    @property
+    def input_name(self) -> str:
+        return self.session.get_inputs()[0].name

@@ -1,0 +1,1 @@
+"""Detection, alignment and parts: from pixels to located people."""
