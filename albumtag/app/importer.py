@@ -1,0 +1,54 @@
+"""Import and rescan: reconcile albums with disk, then run every pipeline stage that is due."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from albumtag.app.albums import ScanSummary, add_album, album_ids, reconcile_album
+from albumtag.app.pipeline import Pipeline, RunSummary, Stage
+from albumtag.app.progress import CancelToken, ProgressCallback, ignore_progress
+from albumtag.app.stages.decode import DecodeStage
+from albumtag.library.database import Library
+
+
+@dataclass
+class ImportReport:
+    scans: dict[int, ScanSummary] = field(default_factory=dict)
+    run: RunSummary = field(default_factory=RunSummary)
+
+
+def default_stages(library: Library) -> list[Stage]:
+    """Every stage the app runs on a photo, in order."""
+    return [DecodeStage(library.thumbnails_dir)]
+
+
+def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence[Stage] | None,
+                       progress: ProgressCallback, cancel: CancelToken | None) -> ImportReport:
+    cancel = cancel or CancelToken()
+    report = ImportReport()
+    with library.writer():  # held across both steps, so no other process interleaves
+        for album_id in albums:
+            if cancel.cancelled:
+                break
+            report.scans[album_id] = reconcile_album(library, album_id, progress, cancel)
+        if not cancel.cancelled:
+            pipeline = Pipeline(library, stages or default_stages(library), progress, cancel)
+            report.run = pipeline.run()
+    report.run.cancelled = cancel.cancelled
+    return report
+
+
+def import_folders(library: Library, folders: Sequence[Path], album_name: str | None = None,
+                   progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None,
+                   stages: Sequence[Stage] | None = None) -> ImportReport:
+    """Add each folder as an album (idempotent) and import what is new or changed."""
+    albums = [add_album(library, folder, album_name) for folder in folders]
+    return _reconcile_and_run(library, albums, stages, progress, cancel)
+
+
+def rescan(library: Library, progress: ProgressCallback = ignore_progress,
+           cancel: CancelToken | None = None, stages: Sequence[Stage] | None = None) -> ImportReport:
+    """Every album: find new, changed, moved and deleted files, then run what is due."""
+    return _reconcile_and_run(library, album_ids(library), stages, progress, cancel)

@@ -1,0 +1,111 @@
+"""Stage ``decode``: read each photo once, hash it, check it decodes, store its header and a
+thumbnail. Runs in worker processes (decoders are native code and CPU-bound).
+
+A photo whose hash matches a photo marked missing is that photo moved or renamed: the old
+row (with its people and tags) takes the new path and the new row goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from albumtag.app.pipeline import Stage, mark_stage, reset_stages
+from albumtag.app.progress import CancelToken
+from albumtag.app.worker_pool import IsolatingPool
+from albumtag.io.decode import decode, read_bytes
+from albumtag.io.hashing import content_hash
+from albumtag.io.thumbnails import THUMBNAIL_SIZE, make_thumbnail, save_thumbnail, thumbnail_path
+from albumtag.library.schema import Album, Photo
+
+STAGE_NAME = "decode"
+
+
+@dataclass(frozen=True)
+class DecodeJob:
+    photo_id: int
+    path: str
+    thumbnails_dir: str
+
+
+@dataclass(frozen=True)
+class DecodeResult:
+    content_hash: str
+    format: str
+    width: int
+    height: int
+    orientation: int
+    taken_at: datetime | None
+
+
+def decode_photo(job: DecodeJob) -> DecodeResult:
+    """Worker-process entry: hash, decode (JPEG at thumbnail scale), write the thumbnail."""
+    data = read_bytes(Path(job.path))
+    digest = content_hash(data)
+    header, image = decode(data, (THUMBNAIL_SIZE, THUMBNAIL_SIZE), Path(job.path))
+    target = thumbnail_path(Path(job.thumbnails_dir), digest)
+    if not target.exists():
+        save_thumbnail(make_thumbnail(image), target)
+    return DecodeResult(digest, header.format, header.width, header.height, header.orientation,
+                        header.taken_at)
+
+
+class DecodeStage(Stage[DecodeJob, DecodeResult]):
+    name = STAGE_NAME
+    label = "Reading photos"
+    commit_every = 64
+
+    def __init__(self, thumbnails_dir: Path, workers: int | None = None) -> None:
+        self.thumbnails_dir = thumbnails_dir
+        self.workers = workers
+
+    @property
+    def version(self) -> str:
+        return "1"
+
+    def make_jobs(self, session: Session, photo_ids: Sequence[int]) -> list[DecodeJob]:
+        rows = session.execute(
+            select(Photo.id, Photo.relpath, Album.root).join(Album).where(Photo.id.in_(photo_ids))
+            .order_by(Photo.id))
+        return [DecodeJob(pid, str(Path(root) / rel), str(self.thumbnails_dir)) for pid, rel, root in rows]
+
+    def process(self, jobs: Iterable[DecodeJob], cancel: CancelToken
+                ) -> Iterator[tuple[DecodeJob, DecodeResult | Exception]]:
+        pool: IsolatingPool[DecodeJob, DecodeResult] = IsolatingPool(decode_photo, self.workers)
+        yield from pool.map_unordered(jobs, cancel)
+
+    def store(self, session: Session, job: DecodeJob, result: DecodeResult) -> None:
+        photo = session.get(Photo, job.photo_id)
+        if photo is None:  # removed while we worked
+            return
+        if photo.content_hash is None and _adopt_moved(session, photo, result.content_hash):
+            return
+        if photo.content_hash not in (None, result.content_hash):
+            # The file was edited: later stages run again and reconcile its people
+            # (instances a person confirmed are kept; see the faces stage).
+            reset_stages(session, photo.id, keep=(STAGE_NAME,))
+        photo.content_hash = result.content_hash
+        photo.format = result.format
+        photo.width, photo.height = result.width, result.height
+        photo.orientation = result.orientation
+        photo.taken_at = result.taken_at
+        mark_stage(session, photo.id, self.name, self.version)
+
+
+def _adopt_moved(session: Session, new: Photo, digest: str) -> bool:
+    """If a missing photo has this content, it moved here: keep the old row, drop the new."""
+    old = session.scalars(select(Photo).where(Photo.content_hash == digest, Photo.missing.is_(True))
+                          .order_by(Photo.id).limit(1)).first()
+    if old is None:
+        return False
+    album_id, relpath, size, mtime_ns = new.album_id, new.relpath, new.size, new.mtime_ns
+    session.delete(new)
+    session.flush()
+    old.album_id, old.relpath, old.size, old.mtime_ns = album_id, relpath, size, mtime_ns
+    old.missing = False
+    return True

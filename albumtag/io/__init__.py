@@ -1,0 +1,1 @@
+"""Files on disk: scanning folders, decoding photos, reading metadata, thumbnails."""

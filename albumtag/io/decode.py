@@ -1,0 +1,126 @@
+"""Decoding photos safely: orientation applied, a pixel limit, every failure a clear reason.
+
+Everything that looks at pixels (thumbnails, detection, the GUI) goes through ``open_photo``
+so that EXIF orientation is applied in exactly one place.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from albumtag.io.errors import PhotoError
+from albumtag.io.formats import register_codecs
+from albumtag.io.metadata import taken_at
+
+# Photos above this many pixels are refused (decompression-bomb guard); 200 MP covers every
+# camera and most stitched panoramas.
+MAX_PIXELS = 200_000_000
+
+
+@dataclass(frozen=True)
+class PhotoHeader:
+    """What the file's header says, before any pixels are decoded."""
+
+    format: str
+    width: int  # as displayed, i.e. after EXIF orientation
+    height: int
+    orientation: int  # EXIF orientation tag, 1 when absent
+    taken_at: datetime | None
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open encoded bytes with Pillow; every failure becomes a PhotoError."""
+    register_codecs()
+    if not data:
+        raise PhotoError("empty file (0 bytes)")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise PhotoError("not an image, or an unsupported format") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise PhotoError(f"image too large: over the {MAX_PIXELS // 1_000_000} MP limit") from error
+    except (OSError, ValueError, SyntaxError) as error:
+        raise PhotoError(f"cannot read image header: {error}") from error
+    if image.width * image.height > MAX_PIXELS:
+        raise PhotoError(f"image too large: {image.width}x{image.height} pixels is over the "
+                         f"{MAX_PIXELS // 1_000_000} MP limit")
+    return image
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation tag (1..8), 1 when absent or unreadable."""
+    try:
+        value = int(image.getexif().get(0x0112, 1))
+    except Exception:  # corrupt EXIF must not stop an import; orientation is then unknown
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def read_header(image: Image.Image, path: Path | None = None) -> PhotoHeader:
+    orientation = exif_orientation(image)
+    width, height = image.size
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return PhotoHeader(format=image.format or "unknown", width=width, height=height,
+                       orientation=orientation, taken_at=taken_at(image, path))
+
+
+def _load(image: Image.Image, draft_size: tuple[int, int] | None) -> Image.Image:
+    """Decode pixels (first frame for GIF), RGB, EXIF orientation applied."""
+    if draft_size and image.format == "JPEG":
+        image.draft("RGB", draft_size)  # DCT scaling: decode at 1/2, 1/4 or 1/8 size
+    try:
+        image.seek(0)
+        image.load()
+        transposed = _transpose(image)
+        return transposed.convert("RGB") if transposed.mode != "RGB" else transposed
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        raise PhotoError(f"cannot decode image: {error}") from error
+    except MemoryError:
+        raise PhotoError("not enough memory to decode this image") from None
+
+
+def _transpose(image: Image.Image) -> Image.Image:
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # corrupt EXIF: show the pixels as stored rather than fail
+        return image
+
+
+def decode(
+    data: bytes, draft_size: tuple[int, int] | None = None, path: Path | None = None
+) -> tuple[PhotoHeader, Image.Image]:
+    """Header and upright RGB pixels of an encoded photo.
+
+    ``draft_size`` lets JPEG decode at a reduced scale no smaller than that size, which makes
+    thumbnails and detection at a capped resolution several times cheaper than a full decode.
+    """
+    image = _open(data)
+    header = read_header(image, path)
+    return header, _load(image, draft_size)
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise PhotoError(f"cannot read file: {error.strerror or error}") from error
+
+
+def decode_file(path: Path, draft_size: tuple[int, int] | None = None) -> tuple[PhotoHeader, Image.Image]:
+    return decode(read_bytes(path), draft_size, path)
+
+
+def to_array(image: Image.Image) -> np.ndarray:
+    """RGB uint8 HxWx3 array, the layout every vision model takes."""
+    return np.asarray(image.convert("RGB") if image.mode != "RGB" else image)

@@ -1,0 +1,40 @@
+"""Thumbnails: small JPEGs in a cache folder next to the library, keyed by content hash.
+
+Keying by content hash means a moved or renamed photo keeps its thumbnail and the cache
+never needs rewriting when albums change; a missing file is simply regenerated.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+THUMBNAIL_SIZE = 320  # long side in pixels: sharp in a 160 px grid cell on a 2x display
+THUMBNAIL_QUALITY = 85
+
+
+def thumbnail_path(cache_dir: Path, photo_hash: str) -> Path:
+    return cache_dir / photo_hash[:2] / f"{photo_hash}.jpg"
+
+
+def make_thumbnail(image: Image.Image, size: int = THUMBNAIL_SIZE) -> Image.Image:
+    """A copy no larger than ``size`` on its long side (upright RGB in, upright RGB out)."""
+    thumb = image.copy()
+    thumb.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return thumb
+
+
+def save_thumbnail(thumb: Image.Image, path: Path) -> None:
+    """Write atomically, so a crash never leaves a half-written thumbnail behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".jpg")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            thumb.save(handle, "JPEG", quality=THUMBNAIL_QUALITY)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

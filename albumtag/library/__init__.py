@@ -1,0 +1,1 @@
+"""The photo library: one SQLite file, reached only through SQLAlchemy (schema + session)."""

@@ -1,0 +1,75 @@
+"""Shared fixtures. Qt must be told to render offscreen before anything imports it."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared photo sets (``../shared/data`` beside the checkout, as in CI)."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared test photos not found at {SHARED_DATA}; see README.md")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def library(tmp_path: Path):
+    from albumtag.library.database import Library
+
+    lib = Library.open(tmp_path / "test.albumtag")
+    yield lib
+    lib.close()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height``: a decompression bomb's calling card."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) \
+        + chunk(b"IEND", b"")
+
+
+def _jpeg_with_segment(good: bytes, marker: bytes, payload: bytes) -> bytes:
+    """Insert an APPn segment right after SOI (how EXIF/XMP are stored)."""
+    import struct
+
+    return good[:2] + marker + struct.pack(">H", len(payload) + 2) + payload + good[2:]
+
+
+@pytest.fixture
+def bad_corpus(tmp_path: Path, shared_data: Path) -> tuple[Path, dict[str, str]]:
+    """A folder of broken files, each mapped to a phrase its error must contain; plus one
+    file with corrupt EXIF and one with malformed XMP, which must still import."""
+    good = (shared_data / "faces-lfw" / "Aaron_Peirsol" / "Aaron_Peirsol_0001.jpg").read_bytes()
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    expected = {
+        "zero.jpg": (b"", "empty file"),
+        "truncated.jpg": (good[: len(good) // 3], "cannot decode"),
+        "text.jpg": (b"hello, I am not a photo\n" * 20, "not an image"),
+        "bomb.png": (_png_header(40_000, 40_000), "too large"),
+        "random.tif": (bytes(range(256)) * 8, "not an image"),
+    }
+    for name, (data, _) in expected.items():
+        (folder / name).write_bytes(data)
+    (folder / "corrupt-exif.jpg").write_bytes(
+        _jpeg_with_segment(good, b"\xff\xe1", b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff\x01"))
+    (folder / "bad-xmp.jpg").write_bytes(_jpeg_with_segment(
+        good, b"\xff\xe1", b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta><rdf:RDF><unclosed"))
+    (folder / "good.jpg").write_bytes(good)
+    return folder, {name: phrase for name, (_, phrase) in expected.items()}

@@ -1,0 +1,63 @@
+"""The command line as a user meets it: messages and exit codes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from albumtag import __version__
+
+
+def albumtag(*args: str, env_library: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = None
+    if env_library is not None:
+        import os
+
+        env = {**os.environ, "ALBUMTAG_LIBRARY": str(env_library)}
+    return subprocess.run([sys.executable, "-m", "albumtag", *args], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def test_version() -> None:
+    result = albumtag("--version")
+    assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_import_status_errors_people(tmp_path: Path, bad_corpus) -> None:
+    folder, expected = bad_corpus
+    library = tmp_path / "lib.albumtag"
+    result = albumtag("--library", str(library), "import", str(folder), "--album", "Broken")
+    assert result.returncode == 0, result.stderr
+    assert f"decode: 3 done, {len(expected)} failed" in result.stdout
+
+    status = albumtag("status", env_library=library)  # the environment variable works too
+    assert status.returncode == 0
+    assert "photos: 8" in status.stdout
+
+    errors = albumtag("--library", str(library), "errors")
+    lines = errors.stdout.strip().splitlines()
+    assert len(lines) == len(expected)
+    assert all("\tdecode\t" in line for line in lines)
+    assert albumtag("--library", str(library), "people").returncode == 0
+
+
+def test_missing_folder_and_missing_library(tmp_path: Path) -> None:
+    result = albumtag("--library", str(tmp_path / "lib.albumtag"), "import", str(tmp_path / "nope"))
+    assert result.returncode == 1 and "folder not found" in result.stderr
+    result = albumtag("--library", str(tmp_path / "absent.albumtag"), "status")
+    assert result.returncode == 1 and "no library at" in result.stderr
+
+
+def test_corrupt_library_is_a_clear_error(tmp_path: Path, shared_data: Path) -> None:
+    fake = tmp_path / "photo-not-library.albumtag"
+    shutil.copyfile(shared_data / "formats-immich/formats/jpg/el_torcal_rocks.jpg", fake)
+    result = albumtag("--library", str(fake), "status")
+    assert result.returncode == 1
+    assert "not an AlbumTag library" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exit_code() -> None:
+    assert albumtag("frobnicate").returncode == 2
