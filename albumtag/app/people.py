@@ -1,13 +1,25 @@
-"""People as the user sees them: named people and unnamed groups, with their counts."""
+"""People as the user sees them: named people and unnamed groups, with counts and a cover face."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from albumtag.library.database import Library
-from albumtag.library.schema import Person, PersonInstance
+from albumtag.library.schema import Album, Person, PersonInstance, Photo
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class FaceRef:
+    """Enough to crop a face thumbnail: the photo file, its content hash and the face box."""
+
+    photo_path: Path
+    content_hash: str
+    box: Box
 
 
 @dataclass(frozen=True)
@@ -17,21 +29,43 @@ class PersonSummary:
     hidden: bool
     instances: int
     photos: int
+    cover: FaceRef | None = None
 
     @property
     def label(self) -> str:
         return self.name or f"Unnamed #{self.id}"
 
 
-def list_people(library: Library, include_hidden: bool = False) -> list[PersonSummary]:
+def _covers(session, person_ids: list[int]) -> dict[int, FaceRef]:
+    """Each person's best face (highest quality) as the picture shown for them."""
+    ranked = (select(PersonInstance.person_id, PersonInstance.photo_id, PersonInstance.face_x1,
+                     PersonInstance.face_y1, PersonInstance.face_x2, PersonInstance.face_y2,
+                     func.row_number().over(partition_by=PersonInstance.person_id,
+                                            order_by=PersonInstance.quality.desc()).label("rank"))
+              .where(PersonInstance.person_id.in_(person_ids), PersonInstance.face_x1.is_not(None))
+              .subquery())
+    rows = session.execute(
+        select(ranked.c.person_id, Album.root, Photo.relpath, Photo.content_hash, ranked.c.face_x1,
+               ranked.c.face_y1, ranked.c.face_x2, ranked.c.face_y2)
+        .join(Photo, Photo.id == ranked.c.photo_id).join(Album, Album.id == Photo.album_id)
+        .where(ranked.c.rank == 1, Photo.content_hash.is_not(None)))
+    return {pid: FaceRef(Path(root) / rel, digest, (x1, y1, x2, y2))
+            for pid, root, rel, digest, x1, y1, x2, y2 in rows}
+
+
+def list_people(library: Library, include_hidden: bool = False, min_instances: int = 1
+                ) -> list[PersonSummary]:
     """Named people first (by name), then unnamed groups, largest first."""
     with library.session() as session:
         query = (
             select(Person.id, Person.name, Person.hidden, func.count(PersonInstance.id),
                    func.count(func.distinct(PersonInstance.photo_id)))
             .join(PersonInstance, PersonInstance.person_id == Person.id, isouter=True)
-            .group_by(Person.id))
+            .group_by(Person.id)
+            .having((Person.name.is_not(None)) | (func.count(PersonInstance.id) >= min_instances)))
         if not include_hidden:
             query = query.where(Person.hidden.is_(False))
-        rows = [PersonSummary(*row) for row in session.execute(query)]
-    return sorted(rows, key=lambda p: (p.name is None, (p.name or "").casefold(), -p.instances))
+        rows = list(session.execute(query))
+        covers = _covers(session, [row[0] for row in rows])
+    people = [PersonSummary(*row, cover=covers.get(row[0])) for row in rows]
+    return sorted(people, key=lambda p: (p.name is None, (p.name or "").casefold(), -p.instances))

@@ -75,10 +75,17 @@ def read_header(image: Image.Image, path: Path | None = None) -> PhotoHeader:
                        orientation=orientation, taken_at=taken_at(image, path))
 
 
-def _load(image: Image.Image, draft_size: tuple[int, int] | None) -> Image.Image:
+def _draft_request(image: Image.Image, long_side: int) -> tuple[int, int]:
+    """The stored-orientation size whose long side is ``long_side`` (aspect kept)."""
+    scale = long_side / max(image.size)
+    return max(1, int(image.width * scale + 0.999)), max(1, int(image.height * scale + 0.999))
+
+
+def _load(image: Image.Image, long_side: int | None) -> Image.Image:
     """Decode pixels (first frame for GIF), RGB, EXIF orientation applied."""
-    if draft_size and image.format == "JPEG":
-        image.draft("RGB", draft_size)  # DCT scaling: decode at 1/2, 1/4 or 1/8 size
+    if long_side and image.format == "JPEG" and max(image.size) > long_side:
+        # DCT scaling: decode at 1/2, 1/4 or 1/8 size, never below what was asked for.
+        image.draft("RGB", _draft_request(image, long_side))
     try:
         image.seek(0)
         image.load()
@@ -98,16 +105,17 @@ def _transpose(image: Image.Image) -> Image.Image:
 
 
 def decode(
-    data: bytes, draft_size: tuple[int, int] | None = None, path: Path | None = None
+    data: bytes, long_side: int | None = None, path: Path | None = None
 ) -> tuple[PhotoHeader, Image.Image]:
     """Header and upright RGB pixels of an encoded photo.
 
-    ``draft_size`` lets JPEG decode at a reduced scale no smaller than that size, which makes
-    thumbnails and detection at a capped resolution several times cheaper than a full decode.
+    ``long_side`` lets JPEG decode at a reduced scale whose long side is still at least that
+    many pixels, which makes thumbnails and detection at a capped resolution several times
+    cheaper than a full decode. Other formats decode at full size.
     """
     image = _open(data)
     header = read_header(image, path)
-    return header, _load(image, draft_size)
+    return header, _load(image, long_side)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -117,8 +125,8 @@ def read_bytes(path: Path) -> bytes:
         raise PhotoError(f"cannot read file: {error.strerror or error}") from error
 
 
-def decode_file(path: Path, draft_size: tuple[int, int] | None = None) -> tuple[PhotoHeader, Image.Image]:
-    return decode(read_bytes(path), draft_size, path)
+def decode_file(path: Path, long_side: int | None = None) -> tuple[PhotoHeader, Image.Image]:
+    return decode(read_bytes(path), long_side, path)
 
 
 def to_array(image: Image.Image) -> np.ndarray:

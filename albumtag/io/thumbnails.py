@@ -21,10 +21,10 @@ def thumbnail_path(cache_dir: Path, photo_hash: str) -> Path:
 
 
 def make_thumbnail(image: Image.Image, size: int = THUMBNAIL_SIZE) -> Image.Image:
-    """A copy no larger than ``size`` on its long side (upright RGB in, upright RGB out)."""
-    thumb = image.copy()
-    thumb.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return thumb
+    """A new image no larger than ``size`` on its long side (upright RGB in and out)."""
+    scale = min(1.0, size / max(image.size))
+    target = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def save_thumbnail(thumb: Image.Image, path: Path) -> None:

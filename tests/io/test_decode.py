@@ -44,9 +44,9 @@ def test_exif_orientation_swaps_dimensions_and_pixels(shared_data: Path) -> None
 
 def test_draft_decode_keeps_at_least_the_requested_size(shared_data: Path) -> None:
     path = shared_data / "formats-immich" / "albums" / "text" / "craft-beer.jpg"
-    header, image = decode_file(path, draft_size=(320, 320))
+    header, image = decode_file(path, long_side=320)
     assert (header.width, header.height) == (6000, 4000)
-    assert min(image.size) >= 320 and max(image.size) < 6000
+    assert 320 <= max(image.size) < 6000
 
 
 def test_capture_dates_from_exif(shared_data: Path) -> None:

@@ -47,7 +47,7 @@ def decode_photo(job: DecodeJob) -> DecodeResult:
     """Worker-process entry: hash, decode (JPEG at thumbnail scale), write the thumbnail."""
     data = read_bytes(Path(job.path))
     digest = content_hash(data)
-    header, image = decode(data, (THUMBNAIL_SIZE, THUMBNAIL_SIZE), Path(job.path))
+    header, image = decode(data, THUMBNAIL_SIZE, Path(job.path))
     target = thumbnail_path(Path(job.thumbnails_dir), digest)
     if not target.exists():
         save_thumbnail(make_thumbnail(image), target)

@@ -1,0 +1,216 @@
+"""The main window's controller: sidebar navigation, pages, and import/rescan in the background."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableWidgetItem, QTreeWidgetItem
+
+from albumtag.app import browse
+from albumtag.app.importer import ImportReport, import_folders, rescan
+from albumtag.app.people import list_people
+from albumtag.app.status import library_status, photo_failures
+from albumtag.gui.models.people_model import PeopleModel, PersonRole
+from albumtag.gui.models.photo_list_model import PhotoListModel, PhotoRole
+from albumtag.gui.thumbnail_loader import ThumbnailLoader, pil_to_qimage
+from albumtag.gui.views.main_window_view import MainWindowView
+from albumtag.gui.workers import PipelineWorker
+from albumtag.io.decode import decode_file
+from albumtag.io.errors import PhotoError
+from albumtag.library.database import Library
+
+NavRole = Qt.ItemDataRole.UserRole + 10
+PHOTO_VIEW_LONG_SIDE = 2560
+
+
+def _full_image(path: Path):
+    try:
+        return pil_to_qimage(decode_file(path, PHOTO_VIEW_LONG_SIDE)[1])
+    except PhotoError:
+        from PySide6.QtGui import QImage
+
+        return QImage()
+
+
+class MainWindow(MainWindowView):
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self.library = library
+        self.worker: PipelineWorker | None = None
+        self.loader = ThumbnailLoader(self)
+        self.photo_model = PhotoListModel(library.thumbnails_dir, self.loader, self)
+        self.grid.setModel(self.photo_model)
+        self.people_model = PeopleModel(library.thumbnails_dir, self.loader, self)
+        self.people_view.grid.setModel(self.people_model)
+        self._current_photo: browse.PhotoItem | None = None
+        self._nav: tuple[str, int | None] = ("all", None)
+        self._connect()
+        self.refresh()
+
+    def _connect(self) -> None:
+        self.add_folder_action.triggered.connect(self.choose_folder)
+        self.rescan_action.triggered.connect(self.start_rescan)
+        self.quit_action.triggered.connect(self.close)
+        self.sidebar.currentItemChanged.connect(self._on_nav)
+        self.grid.activated.connect(self._open_photo)
+        self.photo_view.back_requested.connect(lambda: self.pages.setCurrentWidget(self.grid_page))
+        self.people_view.grid.activated.connect(self._open_person)
+        self.progress_panel.cancel_button.clicked.connect(self.cancel_work)
+        self.loader.ready.connect(self._on_image_loaded)
+
+    # ----- navigation -------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the sidebar and the current page from the library."""
+        status = library_status(self.library)
+        failures = status.stages.get("decode", {}).get("failed", 0)
+        self.sidebar.blockSignals(True)
+        self.sidebar.clear()
+        self._nav_item("All photos", ("all", None))
+        albums = QTreeWidgetItem(self.sidebar, ["Albums"])
+        albums.setFlags(albums.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+        for album in browse.list_albums(self.library):
+            self._nav_item(f"{album.name}  ({album.photos})", ("album", album.id), albums)
+        albums.setExpanded(True)
+        self._nav_item("People", ("people", None))
+        self._nav_item("Unnamed", ("unnamed", None))
+        self._nav_item(f"Errors  ({failures})" if failures else "Errors", ("errors", None))
+        self.sidebar.blockSignals(False)
+        self._select_nav(self._nav)
+        self.status_label.setText(f"{status.photos} photos in {status.albums} albums · "
+                                  f"{status.instances} people seen · {status.people} named")
+
+    def _nav_item(self, text: str, target: tuple[str, int | None], parent=None) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(parent or self.sidebar, [text])
+        item.setData(0, NavRole, target)
+        return item
+
+    def _select_nav(self, target: tuple[str, int | None]) -> None:
+        iterator = [self.sidebar.topLevelItem(i) for i in range(self.sidebar.topLevelItemCount())]
+        while iterator:
+            item = iterator.pop(0)
+            if item.data(0, NavRole) == target:
+                self.sidebar.setCurrentItem(item)
+                return
+            iterator.extend(item.child(i) for i in range(item.childCount()))
+        self.show_photos("All photos", browse.list_photos(self.library))
+
+    def _on_nav(self, item: QTreeWidgetItem | None, _previous=None) -> None:
+        target = item.data(0, NavRole) if item else None
+        if not target:
+            return
+        self._nav = tuple(target)
+        kind, key = self._nav
+        if kind == "all":
+            self.show_photos("All photos", browse.list_photos(self.library))
+        elif kind == "album":
+            self.show_photos(item.text(0).rsplit("  (", 1)[0], browse.list_photos(self.library, album_id=key))
+        elif kind in ("people", "unnamed"):
+            self.show_people(named=kind == "people")
+        elif kind == "errors":
+            self.show_errors()
+
+    def show_photos(self, title: str, photos: list[browse.PhotoItem]) -> None:
+        self.grid_heading.setText(f"{title} — {len(photos)} photos")
+        self.photo_model.set_photos(photos)
+        self.pages.setCurrentWidget(self.grid_page)
+
+    def show_people(self, named: bool) -> None:
+        people = [p for p in list_people(self.library, min_instances=2 if not named else 1)
+                  if (p.name is not None) == named]
+        self.people_view.heading.setText(f"{'People' if named else 'Unnamed'} — {len(people)}")
+        self.people_view.empty_hint.setText(
+            "" if people else ("Name someone in Unnamed to see them here." if named
+                               else "No unnamed groups yet: faces are grouped as photos are analysed."))
+        self.people_model.set_people(people)
+        self.pages.setCurrentWidget(self.people_view)
+
+    def show_errors(self) -> None:
+        failures = photo_failures(self.library)
+        table = self.errors_view.table
+        table.setRowCount(len(failures))
+        for row, failure in enumerate(failures):
+            for column, text in enumerate((str(failure.path), failure.stage, failure.reason)):
+                table.setItem(row, column, QTableWidgetItem(text))
+        self.errors_view.heading.setText(f"Errors — {len(failures)} photos could not be read")
+        self.pages.setCurrentWidget(self.errors_view)
+
+    def _open_photo(self, index: QModelIndex) -> None:
+        photo: browse.PhotoItem = index.data(PhotoRole)
+        self._current_photo = photo
+        taken = photo.taken_at.strftime("%d %B %Y, %H:%M") if photo.taken_at else "date unknown"
+        self.photo_view.title.setText(f"{photo.path.name} · {taken}")
+        self.photo_view.canvas.show_photo(self.photo_view.canvas.image, [])
+        self.pages.setCurrentWidget(self.photo_view)
+        self.loader.request(("full", photo.id), partial(_full_image, photo.path))
+        self._on_image_loaded(("full", photo.id))
+
+    def _on_image_loaded(self, key: object) -> None:
+        photo = self._current_photo
+        if photo is None or key != ("full", photo.id):
+            return
+        pixmap = self.loader.cached(key)
+        if pixmap is not None:
+            self.photo_view.canvas.show_photo(pixmap.toImage(), browse.photo_instances(self.library, photo.id))
+
+    def _open_person(self, index: QModelIndex) -> None:
+        person = index.data(PersonRole)
+        self.show_photos(person.label, browse.list_photos(self.library, person_ids=[person.id]))
+
+    # ----- background work ---------------------------------------------------------------
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos as an album")
+        if folder:
+            self.start_import([Path(folder)])
+
+    def start_import(self, folders: list[Path]) -> None:
+        self._start(lambda progress, cancel: import_folders(self.library, folders, None, progress, cancel))
+
+    def start_rescan(self) -> None:
+        self._start(lambda progress, cancel: rescan(self.library, progress, cancel))
+
+    def _start(self, job) -> None:
+        if self.worker is not None:
+            QMessageBox.information(self, "AlbumTag", "An import is already running; wait for it or cancel it.")
+            return
+        self.worker = PipelineWorker(job)
+        self.worker.progress.connect(self.progress_panel.show_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.add_folder_action.setEnabled(False)
+        self.rescan_action.setEnabled(False)
+        self.worker.start()
+
+    def cancel_work(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.progress_panel.label.setText("Cancelling after the current batch…")
+
+    def _done(self) -> None:
+        if self.worker is not None:
+            self.worker.thread.wait()
+            self.worker = None
+        self.progress_panel.setVisible(False)
+        self.add_folder_action.setEnabled(True)
+        self.rescan_action.setEnabled(True)
+        self.refresh()
+
+    def _on_finished(self, report: ImportReport) -> None:
+        self._done()
+        failed = sum(stage.failed for stage in report.run.stages.values())
+        note = "Cancelled; finished work is kept." if report.run.cancelled else "Import finished."
+        if failed:
+            note += f" {failed} photos could not be read (see Errors)."
+        self.statusBar().showMessage(note, 10_000)
+
+    def _on_failed(self, message: str) -> None:
+        self._done()
+        QMessageBox.warning(self, "AlbumTag", f"The import stopped: {message}\nFinished work is kept.")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.thread.wait()
+        self.loader.wait_idle()
+        super().closeEvent(event)

@@ -1,0 +1,76 @@
+"""The main window's layout: menus, sidebar, page stack and the status-bar progress panel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albumtag.gui.views.errors_view import ErrorsView
+from albumtag.gui.views.people_view import PeopleView
+from albumtag.gui.views.photo_grid import PhotoGridView
+from albumtag.gui.views.photo_view import PhotoView
+from albumtag.gui.views.progress_panel import ProgressPanel
+
+STYLE = """
+QTreeWidget#sidebar { border: none; background: #f3f3f3; font-size: 13px; }
+QLabel#pageHeading { font-size: 18px; font-weight: 600; padding: 6px 2px; }
+"""
+
+
+class MainWindowView(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("AlbumTag")
+        self.resize(1280, 820)
+        self.setStyleSheet(STYLE)
+        self._build_actions()
+        self._build_menus()
+        self.sidebar = QTreeWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setHeaderHidden(True)
+        self.sidebar.setMinimumWidth(200)
+        self.grid_heading = QLabel()
+        self.grid_heading.setObjectName("pageHeading")
+        self.grid = PhotoGridView()
+        grid_page = QWidget()
+        grid_layout = QVBoxLayout(grid_page)
+        grid_layout.addWidget(self.grid_heading)
+        grid_layout.addWidget(self.grid, 1)
+        self.photo_view = PhotoView()
+        self.people_view = PeopleView()
+        self.errors_view = ErrorsView()
+        self.pages = QStackedWidget()
+        for page in (grid_page, self.photo_view, self.people_view, self.errors_view):
+            self.pages.addWidget(page)
+        self.grid_page = grid_page
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 1060])
+        self.setCentralWidget(splitter)
+        self.progress_panel = ProgressPanel()
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_panel)
+
+    def _build_actions(self) -> None:
+        self.add_folder_action = QAction("&Add folder…", self, shortcut=QKeySequence("Ctrl+O"))
+        self.rescan_action = QAction("&Rescan albums", self, shortcut=QKeySequence("F5"))
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.add_folder_action)
+        file_menu.addAction(self.rescan_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
