@@ -1,0 +1,175 @@
+"""Grouping unnamed faces into people (clusters) and keeping those groups up to date.
+
+Runs after the face stage. Faces a person confirmed (or imported tags) are fixed; rejected
+matches are forbidden; everything else may move. Starting from the current assignment makes
+a re-run incremental: existing groups keep their ids, new faces join them or form new ones,
+and merged groups stay merged. Low-quality faces never start a group but may join the group
+of a very close good face, and a face that matches nobody stays alone (kept out of People).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from albumtag.app.stages.faces import FACE_FEATURE
+from albumtag.library.database import Library
+from albumtag.library.schema import (
+    AssignedBy,
+    DecisionState,
+    Feature,
+    Person,
+    PersonInstance,
+    TagDecision,
+)
+from albumtag.library.vectors import from_blob
+from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
+from albumtag.recognize.neighbours import build_index, knn, radius_graph
+
+CLUSTER_RADIUS = 0.5  # dlib's descriptor: its own chinese-whispers threshold
+ATTACH_RADIUS = 0.45  # a low-quality face joins a group only when this close to a member
+NEIGHBOURS = 20
+SEED_QUALITY = 0.3  # faces below this never start or bridge a group
+MIN_GROUP = 2  # a group of one is not a person yet
+
+
+@dataclass
+class Faces:
+    """Every face feature with what the library knows about it, as parallel arrays."""
+
+    instance_ids: np.ndarray
+    photo_ids: np.ndarray
+    vectors: np.ndarray
+    quality: np.ndarray
+    person_ids: np.ndarray  # -1 when unassigned
+    fixed: np.ndarray  # bool: assigned by a person or imported metadata
+
+
+@dataclass
+class GroupingSummary:
+    faces: int = 0
+    groups: int = 0
+    new_groups: int = 0
+    assigned: int = 0
+
+
+def load_faces(session: Session) -> Faces:
+    rows = session.execute(
+        select(PersonInstance.id, PersonInstance.photo_id, Feature.vector, PersonInstance.quality,
+               PersonInstance.person_id, PersonInstance.assigned_by)
+        .join(Feature, Feature.instance_id == PersonInstance.id)
+        .where(Feature.kind == FACE_FEATURE).order_by(PersonInstance.id)).all()
+    if not rows:
+        return Faces(*(np.zeros(0, np.int64) for _ in range(2)), np.zeros((0, 128), np.float32),
+                     np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool))
+    return Faces(
+        instance_ids=np.array([r[0] for r in rows]),
+        photo_ids=np.array([r[1] for r in rows]),
+        vectors=np.stack([from_blob(r[2]) for r in rows]),
+        quality=np.array([r[3] for r in rows], dtype=np.float64),
+        person_ids=np.array([r[4] if r[4] is not None else -1 for r in rows]),
+        fixed=np.array([r[5] in (AssignedBy.USER, AssignedBy.METADATA) for r in rows]),
+    )
+
+
+def _forbidden(session: Session, faces: Faces) -> dict[int, set[int]]:
+    position = {int(i): k for k, i in enumerate(faces.instance_ids)}
+    banned: dict[int, set[int]] = defaultdict(set)
+    for instance_id, person_id in session.execute(
+            select(TagDecision.instance_id, TagDecision.person_id)
+            .where(TagDecision.state == DecisionState.REJECTED)):
+        if instance_id in position:
+            banned[position[instance_id]].add(person_id)
+    return banned
+
+
+def cluster_seeds(faces: Faces, seeds: np.ndarray) -> np.ndarray:
+    """Chinese whispers over the good faces, starting from the current assignment."""
+    rows, cols, distances = radius_graph(faces.vectors[seeds], NEIGHBOURS, CLUSTER_RADIUS)
+    return chinese_whispers(len(seeds), rows, cols, edge_weights(distances, CLUSTER_RADIUS),
+                            initial=faces.person_ids[seeds])
+
+
+def attach_rest(faces: Faces, seeds: np.ndarray, seed_labels: np.ndarray, labels: np.ndarray) -> None:
+    """Low-quality faces take the label of a very close good face, if any."""
+    rest = np.setdiff1d(np.arange(len(labels)), seeds)
+    rest = rest[~faces.fixed[rest]]
+    if len(rest) == 0 or len(seeds) == 0:
+        return
+    distances, nearest = knn(build_index(faces.vectors[seeds]), faces.vectors[rest], 1)
+    close = distances[:, 0] < ATTACH_RADIUS
+    labels[rest[close]] = seed_labels[nearest[close, 0]]
+
+
+def one_face_per_photo(faces: Faces, labels: np.ndarray) -> None:
+    """Two faces in one photo are never one person: keep the best, free the others."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for k, (photo, label) in enumerate(zip(faces.photo_ids.tolist(), labels.tolist())):
+        groups[(photo, label)].append(k)
+    for members in groups.values():
+        if len(members) > 1:
+            keep = max(members, key=lambda k: (faces.fixed[k], faces.quality[k]))
+            for k in members:
+                if k != keep and not faces.fixed[k]:
+                    labels[k] = -(k + 1)
+
+
+def group_labels(faces: Faces, forbidden: dict[int, set[int]]) -> np.ndarray:
+    """Final label of every face: a person id (>= 0), or negative for a new group/alone."""
+    labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
+    seeds = np.flatnonzero((faces.quality >= SEED_QUALITY) | faces.fixed)
+    seed_labels = cluster_seeds(faces, seeds)
+    labels[seeds] = seed_labels
+    attach_rest(faces, seeds, seed_labels, labels)
+    fixed = {int(k): int(faces.person_ids[k]) for k in np.flatnonzero(faces.fixed)}
+    labels = settle(labels, faces.vectors, fixed, forbidden)
+    one_face_per_photo(faces, labels)
+    return labels
+
+
+def _write(session: Session, faces: Faces, labels: np.ndarray, summary: GroupingSummary) -> None:
+    members: dict[int, list[int]] = defaultdict(list)
+    for k, label in enumerate(labels.tolist()):
+        if not faces.fixed[k]:
+            members[label].append(k)
+    named_or_kept = set(session.scalars(select(Person.id)))
+    for label, group in members.items():
+        if label < 0 and len(group) < MIN_GROUP:
+            person_id = None
+        elif label < 0 or label not in named_or_kept:
+            person = Person(name=None)
+            session.add(person)
+            session.flush()
+            person_id = person.id
+            summary.new_groups += 1
+        else:
+            person_id = label
+        ids = faces.instance_ids[group].tolist()
+        session.execute(update(PersonInstance).where(PersonInstance.id.in_(ids))
+                        .values(person_id=person_id, assigned_by=AssignedBy.MODEL if person_id else None))
+        summary.assigned += len(ids) if person_id else 0
+    _drop_empty_unnamed(session)
+
+
+def _drop_empty_unnamed(session: Session) -> None:
+    used = select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None))
+    session.execute(delete(Person).where(Person.name.is_(None), Person.hidden.is_(False),
+                                         Person.id.not_in(used)))
+
+
+def update_groups(library: Library) -> GroupingSummary:
+    """Re-cluster the library's faces (incrementally) and store the groups as people."""
+    with library.session() as session:
+        faces = load_faces(session)
+        summary = GroupingSummary(faces=len(faces.instance_ids))
+        if summary.faces == 0:
+            return summary
+        labels = group_labels(faces, _forbidden(session, faces))
+        _write(session, faces, labels, summary)
+        summary.groups = len({int(p) for p in session.scalars(
+            select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None)))})
+    return summary

@@ -1,0 +1,1 @@
+"""Deciding who is who: neighbour graphs, clustering, classifiers and their fusion."""

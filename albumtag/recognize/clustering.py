@@ -1,0 +1,98 @@
+"""Chinese whispers graph clustering, and settling clusters against the user's decisions.
+
+Chinese whispers (Biemann 2006; dlib's face clustering) lets each node take the label with
+the most edge weight among its neighbours until nothing changes. It needs no cluster count
+and grows clusters only along chains of close faces, so a cluster does not absorb faces by
+size alone. Clustering only proposes: ``settle`` then applies what the user decided (faces
+a person confirmed keep their person and name their cluster; rejected matches never stand).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Set
+
+import numpy as np
+
+
+def edge_weights(distances: np.ndarray, radius: float) -> np.ndarray:
+    """Closer pairs count more: 1 at distance 0 falling to 0 at ``radius``, squared."""
+    return np.clip(1.0 - distances / radius, 0.0, 1.0) ** 2
+
+
+def _adjacency(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> list[list[tuple[int, float]]]:
+    neighbours: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for i, j, w in zip(rows.tolist(), cols.tolist(), weights.tolist()):
+        neighbours[i].append((j, w))
+        neighbours[j].append((i, w))
+    return neighbours
+
+
+def chinese_whispers(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray,
+                     initial: np.ndarray | None = None, iterations: int = 30, seed: int = 0) -> np.ndarray:
+    """A label for each of ``n`` nodes.
+
+    Node ``i`` starts with its own label ``-(i + 1)``, or with ``initial[i]`` where that is
+    >= 0 (e.g. a person id from the previous run): settled clusters keep their labels and new
+    nodes join them or start their own, which makes re-clustering incremental.
+    """
+    labels = -np.arange(1, n + 1, dtype=np.int64)
+    if initial is not None:
+        labels = np.where(initial >= 0, initial, labels)
+    neighbours = _adjacency(n, rows, cols, weights)
+    movable = np.array([i for i in range(n) if neighbours[i]], dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    for _ in range(iterations):
+        changed = 0
+        for node in rng.permutation(movable).tolist():
+            best = _best_label(neighbours[node], labels)
+            if best != labels[node]:
+                labels[node] = best
+                changed += 1
+        if changed == 0:
+            break
+    return labels
+
+
+def _best_label(edges: list[tuple[int, float]], labels: np.ndarray) -> int:
+    votes: dict[int, float] = {}
+    for neighbour, weight in edges:
+        label = int(labels[neighbour])
+        votes[label] = votes.get(label, 0.0) + weight
+    return max(votes, key=votes.__getitem__)
+
+
+def settle(labels: np.ndarray, vectors: np.ndarray, fixed: Mapping[int, int],
+           forbidden: Mapping[int, Set[int]]) -> np.ndarray:
+    """Apply the user's decisions to proposed clusters.
+
+    ``fixed`` maps node -> person id (confirmed). A cluster holding confirmed faces of one
+    person becomes that person; of several people, each other face goes to the person of its
+    nearest confirmed face; with none, it keeps its label. A face never gets a person it is
+    ``forbidden``; it is then left on its own (a negative label of its own).
+    """
+    result = labels.copy()
+    members: dict[int, list[int]] = defaultdict(list)
+    for node, label in enumerate(labels.tolist()):
+        members[label].append(node)
+    for group in members.values():
+        anchors = [node for node in group if node in fixed]
+        people = Counter(fixed[node] for node in anchors)
+        for node in group:
+            if node in fixed:
+                result[node] = fixed[node]
+            elif len(people) == 1:
+                result[node] = next(iter(people))
+            elif people:
+                nearest = min(anchors, key=lambda a: float(np.sum((vectors[a] - vectors[node]) ** 2)))
+                result[node] = fixed[nearest]
+            if node not in fixed and int(result[node]) in forbidden.get(node, ()):
+                result[node] = -(node + 1)
+    return result
+
+
+def compact_labels(labels: np.ndarray) -> np.ndarray:
+    """Relabel to 0..k-1 in order of first appearance."""
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inverse]
