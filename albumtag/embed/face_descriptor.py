@@ -1,0 +1,53 @@
+"""Face descriptors: dlib's ResNet (``dlib_face_recognition_resnet_model_v1``) on onnxruntime.
+
+The graph (built by ``python -m trainer faces``) takes aligned chips exactly as dlib cuts
+them (``get_face_chip`` geometry: 150 px, padding 0.25) as float32 NHWC RGB in 0..255 and
+does dlib's own normalisation inside, so the output equals dlib's ``compute_face_descriptor``:
+a raw 128-d vector, not re-normalised, whose Euclidean distances keep dlib's meaning (two
+chips of one person are usually closer than 0.6). Neither torch nor dlib is needed here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from albumtag.runtime.inference_model import InferenceModel
+
+CHIP_SIZE = 150
+EMBEDDING_SIZE = 128
+MATCH_DISTANCE = 0.6  # dlib's threshold: Euclidean distance below it means "same person"
+BATCH = 32  # chips per run: large enough to amortise per-run overhead, small enough for memory
+
+
+class FaceDescriptor(InferenceModel):
+    """Aligned face chips -> dlib's 128-d face descriptors."""
+
+    model_name = "face_descriptor"
+
+    def describe(self, chips: np.ndarray) -> np.ndarray:
+        """``[N, 150, 150, 3]`` RGB chips (uint8, or float in 0..255) -> float32 ``[N, 128]``.
+
+        A single chip ``[150, 150, 3]`` is accepted too and gives ``[1, 128]``."""
+        chips = _as_batch(chips)
+        if len(chips) == 0:
+            return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
+        parts = [
+            self.run({"chips": np.ascontiguousarray(chips[i:i + BATCH], dtype=np.float32)})[0]
+            for i in range(0, len(chips), BATCH)
+        ]
+        return np.concatenate(parts)
+
+
+def _as_batch(chips: np.ndarray) -> np.ndarray:
+    """Check the chip geometry early: a wrong size would otherwise fail deep in onnxruntime."""
+    chips = np.asarray(chips)
+    if chips.ndim == 3:
+        chips = chips[None]
+    if chips.ndim != 4 or chips.shape[1:] != (CHIP_SIZE, CHIP_SIZE, 3):
+        raise ValueError(f"expected chips [N, {CHIP_SIZE}, {CHIP_SIZE}, 3], got {chips.shape}")
+    return chips
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distance between descriptors (broadcasting), the measure dlib's 0.6 is for."""
+    return np.linalg.norm(np.asarray(a, np.float32) - np.asarray(b, np.float32), axis=-1)
