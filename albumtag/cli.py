@@ -144,11 +144,12 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    from albumtag.app.worker_pool import WorkerPoolError
     from albumtag.library.errors import LibraryError
 
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except LibraryError as error:
+    except (LibraryError, WorkerPoolError) as error:
         print(f"albumtag: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import func, select
 
+from albumtag.app.people import FaceRef
+from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
 from albumtag.library.database import Library
-from albumtag.library.schema import Album, AssignedBy, Person, PersonInstance, Photo
+from albumtag.library.schema import Album, AssignedBy, Feature, Person, PersonInstance, Photo
+from albumtag.library.vectors import from_blob
+
+FIXED = (AssignedBy.USER, AssignedBy.METADATA)
 
 Box = tuple[float, float, float, float]
 
@@ -94,3 +100,57 @@ def instance_item(inst: PersonInstance, person_name: str | None) -> InstanceItem
         _box(inst.face_x1, inst.face_y1, inst.face_x2, inst.face_y2),
         _box(inst.body_x1, inst.body_y1, inst.body_x2, inst.body_y2),
         inst.person_id, person_name, inst.assigned_by, inst.quality)
+
+
+@dataclass(frozen=True)
+class FaceItem:
+    """One face shown in a person's page or the review queue."""
+
+    instance_id: int
+    face: FaceRef
+    confirmed: bool  # by the user or imported tags; otherwise a suggestion from the engine
+    quality: float
+    score: float  # 0..1 closeness to the person's confirmed faces (1 for confirmed ones)
+
+    def confirmed_copy(self) -> FaceItem:
+        return replace(self, confirmed=True, score=1.0)
+
+
+def suggestion_score(distance: float) -> float:
+    """Descriptor distance to the nearest confirmed face as 0..1 (0.6, dlib's match
+    threshold, is 0.5). Replaced by calibrated probabilities once recognition learns them."""
+    return float(np.clip(1.0 - distance / (2 * MATCH_DISTANCE), 0.0, 1.0))
+
+
+def person_faces(library: Library, person_id: int) -> list[FaceItem]:
+    """A person's faces: confirmed ones first, then suggestions, most likely first."""
+    with library.session() as session:
+        rows = session.execute(
+            select(PersonInstance, Album.root, Photo.relpath, Photo.content_hash, Feature.vector)
+            .join(Photo, Photo.id == PersonInstance.photo_id).join(Album, Album.id == Photo.album_id)
+            .join(Feature, (Feature.instance_id == PersonInstance.id) & (Feature.kind == FACE_FEATURE),
+                  isouter=True)
+            .where(PersonInstance.person_id == person_id, PersonInstance.face_x1.is_not(None),
+                   Photo.content_hash.is_not(None))).all()
+    confirmed = [r for r in rows if r[0].assigned_by in FIXED]
+    anchors = np.stack([from_blob(r[4]) for r in confirmed if r[4] is not None]) if confirmed else None
+    items = []
+    for inst, root, rel, digest, vector in rows:
+        face = FaceRef(Path(root) / rel, digest, (inst.face_x1, inst.face_y1, inst.face_x2, inst.face_y2))
+        is_confirmed = inst.assigned_by in FIXED
+        score = 1.0 if is_confirmed or anchors is None or vector is None else suggestion_score(
+            float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))))
+        items.append(FaceItem(inst.id, face, is_confirmed, inst.quality, score))
+    return sorted(items, key=lambda f: (not f.confirmed, -f.score, -f.quality))
+
+
+def review_queue(library: Library) -> list[tuple[int, str, int]]:
+    """Named people with suggestions waiting: (person id, name, suggestions), most first."""
+    with library.session() as session:
+        rows = session.execute(
+            select(Person.id, Person.name, func.count(PersonInstance.id))
+            .join(PersonInstance, PersonInstance.person_id == Person.id)
+            .where(Person.name.is_not(None), Person.hidden.is_(False),
+                   PersonInstance.assigned_by == AssignedBy.MODEL)
+            .group_by(Person.id).order_by(func.count(PersonInstance.id).desc()))
+        return [(pid, name, n) for pid, name, n in rows]

@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from albumtag.app.stages.faces import FACE_FEATURE
+from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     AssignedBy,

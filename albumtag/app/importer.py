@@ -7,21 +7,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from albumtag.app.albums import ScanSummary, add_album, album_ids, reconcile_album
+from albumtag.app.grouping import GroupingSummary, update_groups
 from albumtag.app.pipeline import Pipeline, RunSummary, Stage
-from albumtag.app.progress import CancelToken, ProgressCallback, ignore_progress
+from albumtag.app.progress import CancelToken, Progress, ProgressCallback, ignore_progress
 from albumtag.app.stages.decode import DecodeStage
+from albumtag.app.stages.faces import FaceStage
 from albumtag.library.database import Library
+from albumtag.runtime.providers import Device
 
 
 @dataclass
 class ImportReport:
     scans: dict[int, ScanSummary] = field(default_factory=dict)
     run: RunSummary = field(default_factory=RunSummary)
+    groups: GroupingSummary | None = None
 
 
-def default_stages(library: Library) -> list[Stage]:
+def default_stages(library: Library, device: Device | str = Device.AUTO) -> list[Stage]:
     """Every stage the app runs on a photo, in order."""
-    return [DecodeStage(library.thumbnails_dir)]
+    return [DecodeStage(library.thumbnails_dir), FaceStage(device)]
+
+
+def _regroup_if_faces_changed(library: Library, report: ImportReport, progress: ProgressCallback) -> None:
+    faces = report.run.stages.get("faces")
+    if faces is None or faces.done == 0:
+        return
+    progress(Progress("group", "Grouping faces", 0, None))
+    report.groups = update_groups(library)
+    progress(Progress("group", "Grouping faces", 1, 1))
 
 
 def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence[Stage] | None,
@@ -36,6 +49,7 @@ def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence
         if not cancel.cancelled:
             pipeline = Pipeline(library, stages or default_stages(library), progress, cancel)
             report.run = pipeline.run()
+            _regroup_if_faces_changed(library, report, progress)
     report.run.cancelled = cancel.cancelled
     return report
 

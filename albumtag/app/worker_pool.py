@@ -24,6 +24,15 @@ class WorkerCrashedError(RuntimeError):
     """The worker process died while handling this job alone."""
 
 
+class WorkerPoolError(RuntimeError):
+    """Worker processes cannot run at all (not one file's fault): the run stops, and no
+    photo is marked as failed."""
+
+
+def _ping() -> bool:
+    return True
+
+
 def default_workers() -> int:
     return max(1, int(os.environ.get("ALBUMTAG_WORKERS", "0")) or (os.cpu_count() or 1))
 
@@ -86,8 +95,14 @@ class IsolatingPool(Generic[J, R]):
             executor = self._fresh_executor()
             outcome = _outcome(executor.submit(self._func, job))
             if isinstance(outcome, BrokenProcessPool):
+                self._check_workers_start()
                 outcome = WorkerCrashedError("the decoder crashed on this file")
             yield job, outcome
+
+    def _check_workers_start(self) -> None:
+        """Blame a file only if a fresh worker can do trivial work; otherwise stop the run."""
+        if _outcome(self._fresh_executor().submit(_ping)) is not True:
+            raise WorkerPoolError("worker processes cannot start (see the log); nothing was marked as failed")
 
     def close(self) -> None:
         if self._executor is not None:

@@ -15,6 +15,7 @@ from albumtag.runtime.inference_model import InferenceModel
 
 CHIP_SIZE = 150
 EMBEDDING_SIZE = 128
+FACE_FEATURE = "face"  # the library's feature kind for these descriptors
 MATCH_DISTANCE = 0.6  # dlib's threshold: Euclidean distance below it means "same person"
 BATCH = 32  # chips per run: large enough to amortise per-run overhead, small enough for memory
 

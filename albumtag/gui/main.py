@@ -31,7 +31,7 @@ def run_gui(library_path: Path | None = None, argv: list[str] | None = None) -> 
     window = MainWindow(library)
     window.show()
     if first_run and sample_album_dir().is_dir():
-        window.start_import([sample_album_dir()])
+        window.start_import([sample_album_dir()], "Sample album")
     code = app.exec()
     library.close()
     return code

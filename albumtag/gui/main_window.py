@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableWidgetItem, QTreeW
 
 from albumtag.app import browse
 from albumtag.app.importer import ImportReport, import_folders, rescan
-from albumtag.app.people import list_people
 from albumtag.app.status import library_status, photo_failures
-from albumtag.gui.models.people_model import PeopleModel, PersonRole
-from albumtag.gui.models.photo_list_model import PhotoListModel, PhotoRole
+from albumtag.gui.models.photo_list_model import PhotoListModel
+from albumtag.gui.models.thumbnail_list_model import ItemRole
+from albumtag.gui.people_controller import PeopleController
 from albumtag.gui.thumbnail_loader import ThumbnailLoader, pil_to_qimage
 from albumtag.gui.views.main_window_view import MainWindowView
 from albumtag.gui.workers import PipelineWorker
@@ -42,8 +42,7 @@ class MainWindow(MainWindowView):
         self.loader = ThumbnailLoader(self)
         self.photo_model = PhotoListModel(library.thumbnails_dir, self.loader, self)
         self.grid.setModel(self.photo_model)
-        self.people_model = PeopleModel(library.thumbnails_dir, self.loader, self)
-        self.people_view.grid.setModel(self.people_model)
+        self.people = PeopleController(library, self.people_view, self.faces_view, self.loader, self)
         self._current_photo: browse.PhotoItem | None = None
         self._nav: tuple[str, int | None] = ("all", None)
         self._connect()
@@ -53,16 +52,19 @@ class MainWindow(MainWindowView):
         self.add_folder_action.triggered.connect(self.choose_folder)
         self.rescan_action.triggered.connect(self.start_rescan)
         self.quit_action.triggered.connect(self.close)
+        self.undo_action.triggered.connect(self.undo)
         self.sidebar.currentItemChanged.connect(self._on_nav)
         self.grid.activated.connect(self._open_photo)
         self.photo_view.back_requested.connect(lambda: self.pages.setCurrentWidget(self.grid_page))
-        self.people_view.grid.activated.connect(self._open_person)
         self.progress_panel.cancel_button.clicked.connect(self.cancel_work)
         self.loader.ready.connect(self._on_image_loaded)
+        self.people.changed.connect(self._on_people_changed)
+        self.people.show_photos.connect(self.show_photos)
+        self.people.opened.connect(self.pages.setCurrentWidget)
 
     # ----- navigation -------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Reload the sidebar and the current page from the library."""
+    def refresh(self, reload_page: bool = True) -> None:
+        """Rebuild the sidebar (with fresh counts); reload the current page if asked."""
         status = library_status(self.library)
         failures = status.stages.get("decode", {}).get("failed", 0)
         self.sidebar.blockSignals(True)
@@ -75,9 +77,14 @@ class MainWindow(MainWindowView):
         albums.setExpanded(True)
         self._nav_item("People", ("people", None))
         self._nav_item("Unnamed", ("unnamed", None))
+        waiting = sum(n for _, _, n in browse.review_queue(self.library))
+        self._nav_item(f"Needs review  ({waiting})" if waiting else "Needs review", ("review", None))
         self._nav_item(f"Errors  ({failures})" if failures else "Errors", ("errors", None))
+        current = self._find_nav(self._nav) or self.sidebar.topLevelItem(0)
+        self.sidebar.setCurrentItem(current)
         self.sidebar.blockSignals(False)
-        self._select_nav(self._nav)
+        if reload_page:
+            self._on_nav(current)
         self.status_label.setText(f"{status.photos} photos in {status.albums} albums · "
                                   f"{status.instances} people seen · {status.people} named")
 
@@ -86,15 +93,14 @@ class MainWindow(MainWindowView):
         item.setData(0, NavRole, target)
         return item
 
-    def _select_nav(self, target: tuple[str, int | None]) -> None:
-        iterator = [self.sidebar.topLevelItem(i) for i in range(self.sidebar.topLevelItemCount())]
-        while iterator:
-            item = iterator.pop(0)
+    def _find_nav(self, target: tuple[str, int | None]) -> QTreeWidgetItem | None:
+        pending = [self.sidebar.topLevelItem(i) for i in range(self.sidebar.topLevelItemCount())]
+        while pending:
+            item = pending.pop(0)
             if item.data(0, NavRole) == target:
-                self.sidebar.setCurrentItem(item)
-                return
-            iterator.extend(item.child(i) for i in range(item.childCount()))
-        self.show_photos("All photos", browse.list_photos(self.library))
+                return item
+            pending.extend(item.child(i) for i in range(item.childCount()))
+        return None
 
     def _on_nav(self, item: QTreeWidgetItem | None, _previous=None) -> None:
         target = item.data(0, NavRole) if item else None
@@ -107,24 +113,16 @@ class MainWindow(MainWindowView):
         elif kind == "album":
             self.show_photos(item.text(0).rsplit("  (", 1)[0], browse.list_photos(self.library, album_id=key))
         elif kind in ("people", "unnamed"):
-            self.show_people(named=kind == "people")
+            self.people.show_people(named=kind == "people")
+        elif kind == "review":
+            self.people.show_review()
         elif kind == "errors":
             self.show_errors()
 
     def show_photos(self, title: str, photos: list[browse.PhotoItem]) -> None:
         self.grid_heading.setText(f"{title} — {len(photos)} photos")
-        self.photo_model.set_photos(photos)
+        self.photo_model.set_items(photos)
         self.pages.setCurrentWidget(self.grid_page)
-
-    def show_people(self, named: bool) -> None:
-        people = [p for p in list_people(self.library, min_instances=2 if not named else 1)
-                  if (p.name is not None) == named]
-        self.people_view.heading.setText(f"{'People' if named else 'Unnamed'} — {len(people)}")
-        self.people_view.empty_hint.setText(
-            "" if people else ("Name someone in Unnamed to see them here." if named
-                               else "No unnamed groups yet: faces are grouped as photos are analysed."))
-        self.people_model.set_people(people)
-        self.pages.setCurrentWidget(self.people_view)
 
     def show_errors(self) -> None:
         failures = photo_failures(self.library)
@@ -137,7 +135,7 @@ class MainWindow(MainWindowView):
         self.pages.setCurrentWidget(self.errors_view)
 
     def _open_photo(self, index: QModelIndex) -> None:
-        photo: browse.PhotoItem = index.data(PhotoRole)
+        photo: browse.PhotoItem = index.data(ItemRole)
         self._current_photo = photo
         taken = photo.taken_at.strftime("%d %B %Y, %H:%M") if photo.taken_at else "date unknown"
         self.photo_view.title.setText(f"{photo.path.name} · {taken}")
@@ -154,9 +152,16 @@ class MainWindow(MainWindowView):
         if pixmap is not None:
             self.photo_view.canvas.show_photo(pixmap.toImage(), browse.photo_instances(self.library, photo.id))
 
-    def _open_person(self, index: QModelIndex) -> None:
-        person = index.data(PersonRole)
-        self.show_photos(person.label, browse.list_photos(self.library, person_ids=[person.id]))
+    def _on_people_changed(self) -> None:
+        self.undo_action.setEnabled(self.people.actions.can_undo)
+        label = self.people.actions.undo_label
+        self.undo_action.setText(f"&Undo {label}" if label else "&Undo")
+        self.refresh(reload_page=False)
+
+    def undo(self) -> None:
+        label = self.people.undo()
+        if label:
+            self.statusBar().showMessage(f"Undone: {label}", 5000)
 
     # ----- background work ---------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -164,8 +169,8 @@ class MainWindow(MainWindowView):
         if folder:
             self.start_import([Path(folder)])
 
-    def start_import(self, folders: list[Path]) -> None:
-        self._start(lambda progress, cancel: import_folders(self.library, folders, None, progress, cancel))
+    def start_import(self, folders: list[Path], album_name: str | None = None) -> None:
+        self._start(lambda progress, cancel: import_folders(self.library, folders, album_name, progress, cancel))
 
     def start_rescan(self) -> None:
         self._start(lambda progress, cancel: rescan(self.library, progress, cancel))

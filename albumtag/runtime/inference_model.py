@@ -63,7 +63,8 @@ class InferenceModel:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return ort.InferenceSession(
-            str(self._path), sess_options=options, providers=requested_providers(self._device)
+            str(self._path), sess_options=options,
+            providers=requested_providers(self._device, self._path)
         )
 
     def run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
-from albumtag.embed.face_descriptor import FaceDescriptor
+from albumtag.embed.face_descriptor import FACE_FEATURE, FaceDescriptor
 from albumtag.io.decode import decode_file, to_array
 from albumtag.io.errors import PhotoError
 from albumtag.library.model_versions import model_version_id
@@ -33,7 +33,6 @@ from albumtag.vision.face_detector import FaceDetector
 from albumtag.vision.face_quality import QualitySignals, face_size, quality_score, sharpness, yaw_ratio
 
 STAGE_NAME = "faces"
-FACE_FEATURE = "face"
 WORK_SIDE = 2048  # decode long side: detection caps itself lower; chips keep detail
 PHOTOS_PER_BATCH = 8
 KEEP_IOU = 0.4  # a new detection this close to a face a person confirmed updates it

@@ -5,65 +5,60 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QImage
 
-from albumtag.app.people import PersonSummary
+from albumtag.app.browse import FaceItem
+from albumtag.app.people import FaceRef, PersonSummary
 from albumtag.app.thumbnails import face_thumbnail
-from albumtag.gui.models.photo_list_model import placeholder
+from albumtag.gui.models.thumbnail_list_model import ThumbnailListModel
 from albumtag.gui.thumbnail_loader import ThumbnailLoader, image_file
 
-PersonRole = Qt.ItemDataRole.UserRole + 2
-PERSON_CELL = QSize(150, 190)
+
+def _face_picture(thumbnails_dir: Path, face: FaceRef | None) -> QImage:
+    if face is None:
+        return QImage()
+    return image_file(face_thumbnail(thumbnails_dir, face.photo_path, face.content_hash, face.box))
 
 
-def _face_image(thumbnails_dir: Path, person: PersonSummary):
-    cover = person.cover
-    return image_file(face_thumbnail(thumbnails_dir, cover.photo_path, cover.content_hash, cover.box)
-                      if cover else None)
+FACE_CELL = QSize(150, 186)
+FACE_ICON = QSize(136, 136)
 
 
-class PeopleModel(QAbstractListModel):
-    def __init__(self, thumbnails_dir: Path, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._people: list[PersonSummary] = []
-        self._row_of: dict[int, int] = {}
+class PeopleModel(ThumbnailListModel[PersonSummary]):
+    cell, icon = FACE_CELL, FACE_ICON
+
+    def __init__(self, thumbnails_dir: Path, loader: ThumbnailLoader, parent=None) -> None:
+        super().__init__(loader, parent)
         self._thumbnails_dir = thumbnails_dir
-        self._loader = loader
-        self._placeholder = placeholder(QSize(136, 136))
-        loader.ready.connect(self._on_thumbnail)
 
-    def set_people(self, people: list[PersonSummary]) -> None:
-        self.beginResetModel()
-        self._people = people
-        self._row_of = {person.id: row for row, person in enumerate(people)}
-        self.endResetModel()
+    def item_id(self, item: PersonSummary) -> object:
+        return (item.id, item.cover)
 
-    def person(self, row: int) -> PersonSummary:
-        return self._people[row]
+    def picture(self, item: PersonSummary):
+        return partial(_face_picture, self._thumbnails_dir, item.cover)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._people)
+    def label(self, item: PersonSummary) -> str:
+        return f"{item.label}\n{item.photos} photo{'s' if item.photos != 1 else ''}"
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        person = self._people[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{person.label}\n{person.photos} photo{'s' if person.photos != 1 else ''}"
-        if role == Qt.ItemDataRole.DecorationRole:
-            key = ("person", person.id, person.cover)
-            pixmap = self._loader.cached(key)
-            if pixmap is None:
-                self._loader.request(key, partial(_face_image, self._thumbnails_dir, person))
-                return self._placeholder
-            return pixmap
-        if role == Qt.ItemDataRole.SizeHintRole:
-            return PERSON_CELL
-        if role == PersonRole:
-            return person
-        return None
 
-    def _on_thumbnail(self, key: object) -> None:
-        if isinstance(key, tuple) and key[0] == "person" and key[1] in self._row_of:
-            index = self.index(self._row_of[key[1]])
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+class FacesModel(ThumbnailListModel[FaceItem]):
+    """The faces of one person (or the suggestions for them), each with its state or score."""
+
+    cell, icon = FACE_CELL, FACE_ICON
+
+    def __init__(self, thumbnails_dir: Path, loader: ThumbnailLoader, parent=None) -> None:
+        super().__init__(loader, parent)
+        self._thumbnails_dir = thumbnails_dir
+
+    def item_id(self, item: FaceItem) -> object:
+        return item.instance_id
+
+    def picture(self, item: FaceItem):
+        return partial(_face_picture, self._thumbnails_dir, item.face)
+
+    def label(self, item: FaceItem) -> str:
+        return "✓ confirmed" if item.confirmed else f"suggested · {item.score:.0%}"
+
+    def tooltip(self, item: FaceItem) -> str:
+        return f"{item.face.photo_path.name}\nquality {item.quality:.2f}"

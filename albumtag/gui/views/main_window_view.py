@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from albumtag.gui.models.photo_list_model import PhotoListModel
 from albumtag.gui.views.errors_view import ErrorsView
+from albumtag.gui.views.faces_view import FacesView
+from albumtag.gui.views.grids import icon_grid
 from albumtag.gui.views.people_view import PeopleView
-from albumtag.gui.views.photo_grid import PhotoGridView
 from albumtag.gui.views.photo_view import PhotoView
 from albumtag.gui.views.progress_panel import ProgressPanel
 
@@ -40,16 +42,18 @@ class MainWindowView(QMainWindow):
         self.sidebar.setMinimumWidth(200)
         self.grid_heading = QLabel()
         self.grid_heading.setObjectName("pageHeading")
-        self.grid = PhotoGridView()
+        self.grid = icon_grid(PhotoListModel.cell, PhotoListModel.icon)
+        self.grid.setObjectName("photoGrid")
         grid_page = QWidget()
         grid_layout = QVBoxLayout(grid_page)
         grid_layout.addWidget(self.grid_heading)
         grid_layout.addWidget(self.grid, 1)
         self.photo_view = PhotoView()
         self.people_view = PeopleView()
+        self.faces_view = FacesView()
         self.errors_view = ErrorsView()
         self.pages = QStackedWidget()
-        for page in (grid_page, self.photo_view, self.people_view, self.errors_view):
+        for page in (grid_page, self.photo_view, self.people_view, self.faces_view, self.errors_view):
             self.pages.addWidget(page)
         self.grid_page = grid_page
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -67,6 +71,8 @@ class MainWindowView(QMainWindow):
         self.add_folder_action = QAction("&Add folder…", self, shortcut=QKeySequence("Ctrl+O"))
         self.rescan_action = QAction("&Rescan albums", self, shortcut=QKeySequence("F5"))
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.undo_action = QAction("&Undo", self, shortcut=QKeySequence.StandardKey.Undo)
+        self.undo_action.setEnabled(False)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -74,3 +80,5 @@ class MainWindowView(QMainWindow):
         file_menu.addAction(self.rescan_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)

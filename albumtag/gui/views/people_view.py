@@ -1,11 +1,11 @@
-"""The People page: named people first, then unnamed groups, as a grid of faces."""
+"""The People and Unnamed pages: a grid of faces, one per person, with the people actions."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from albumtag.gui.models.people_model import PERSON_CELL
+from albumtag.gui.models.people_model import FACE_CELL, FACE_ICON
+from albumtag.gui.views.grids import icon_grid
 
 
 class PeopleView(QWidget):
@@ -13,18 +13,21 @@ class PeopleView(QWidget):
         super().__init__(parent)
         self.heading = QLabel()
         self.heading.setObjectName("pageHeading")
-        self.grid = QListView()
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setIconSize(QSize(136, 136))
-        self.grid.setGridSize(PERSON_CELL)
-        self.grid.setWordWrap(True)
-        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.name_button = QPushButton("Name…")
+        self.merge_button = QPushButton("Merge selected")
+        self.hide_button = QPushButton("Hide")
+        self.delete_button = QPushButton("Delete")
+        self.name_button.setToolTip("Name this person (all their faces are confirmed)")
+        self.merge_button.setToolTip("These are one person: merge them (select two or more)")
+        self.delete_button.setToolTip("Forget this person; their faces stay, as unknown")
+        toolbar = QHBoxLayout()
+        toolbar.addWidget(self.heading, 1)
+        for button in (self.name_button, self.merge_button, self.hide_button, self.delete_button):
+            toolbar.addWidget(button)
+        self.grid = icon_grid(FACE_CELL, FACE_ICON)
         self.empty_hint = QLabel()
         self.empty_hint.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
+        layout.addLayout(toolbar)
         layout.addWidget(self.empty_hint)
         layout.addWidget(self.grid, 1)

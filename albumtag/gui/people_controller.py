@@ -1,0 +1,197 @@
+"""People, Unnamed, Needs review and a person's faces: the people actions, wired to the views.
+
+Actions run through ``PeopleActions`` (one transaction each, undoable); the views update in
+place — a confirmed face changes its label, a rejected one leaves the grid — so the page
+never jumps while someone works through a long list with Y and N.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from albumtag.app import browse
+from albumtag.app.people import PersonSummary, list_people
+from albumtag.app.people_actions import PeopleActionError, PeopleActions
+from albumtag.gui.dialogs.name_dialog import NameDialog
+from albumtag.gui.models.people_model import FacesModel, PeopleModel
+from albumtag.gui.models.thumbnail_list_model import ItemRole
+from albumtag.gui.thumbnail_loader import ThumbnailLoader
+from albumtag.gui.views.faces_view import FacesView
+from albumtag.gui.views.people_view import PeopleView
+from albumtag.library.database import Library
+
+UNNAMED_MIN_FACES = 2  # a face seen once is not offered as a person (it stays searchable)
+
+
+class PeopleController(QObject):
+    changed = Signal()  # something about people changed: sidebar counts need a refresh
+    show_photos = Signal(str, list)  # title, photos
+    opened = Signal(QWidget)  # a page to bring to the front
+
+    def __init__(self, library: Library, people_view: PeopleView, faces_view: FacesView,
+                 loader: ThumbnailLoader, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.actions = PeopleActions(library)
+        self.people_view, self.faces_view = people_view, faces_view
+        self.window = parent
+        self.people_model = PeopleModel(library.thumbnails_dir, loader, self)
+        self.faces_model = FacesModel(library.thumbnails_dir, loader, self)
+        people_view.grid.setModel(self.people_model)
+        faces_view.grid.setModel(self.faces_model)
+        self.named = True
+        self.person: PersonSummary | None = None
+        self._connect()
+
+    def _connect(self) -> None:
+        pv, fv = self.people_view, self.faces_view
+        pv.grid.activated.connect(self._open_person)
+        pv.name_button.clicked.connect(self.name_selected_person)
+        pv.merge_button.clicked.connect(self.merge_selected)
+        pv.hide_button.clicked.connect(self.hide_selected)
+        pv.delete_button.clicked.connect(self.delete_selected)
+        fv.back_button.clicked.connect(lambda: self.show_people(self.named))
+        fv.confirm_button.clicked.connect(self.confirm_selected_faces)
+        fv.reject_button.clicked.connect(self.reject_selected_faces)
+        fv.name_button.clicked.connect(self.name_current_person)
+        fv.photos_button.clicked.connect(self._show_person_photos)
+        for key, slot in (("Y", self.confirm_selected_faces), ("N", self.reject_selected_faces)):
+            QShortcut(QKeySequence(key), fv.grid, slot, context=Qt.ShortcutContext.WidgetShortcut)
+
+    # ----- pages ------------------------------------------------------------------------
+    def show_people(self, named: bool) -> None:
+        self.named = named
+        people = [p for p in list_people(self.library, min_instances=UNNAMED_MIN_FACES)
+                  if (p.name is not None) == named]
+        view = self.people_view
+        view.heading.setText(f"{'People' if named else 'Unnamed'} — {len(people)}")
+        view.empty_hint.setText("" if people else (
+            "Nobody is named yet. Open Unnamed, pick a group of faces and name it." if named else
+            "No unnamed groups: faces seen at least twice are grouped as photos are analysed."))
+        view.name_button.setText("Rename…" if named else "Name this person…")
+        self.people_model.set_items(people)
+        self.opened.emit(view)
+
+    def show_review(self) -> None:
+        """The named person with most suggestions waiting, on their faces page."""
+        queue = browse.review_queue(self.library)
+        if not queue:
+            QMessageBox.information(self.window, "Needs review", "No suggestions are waiting for review.")
+            return
+        person = next(p for p in list_people(self.library) if p.id == queue[0][0])
+        self.open_person(person)
+
+    def open_person(self, person: PersonSummary) -> None:
+        self.person = person
+        faces = browse.person_faces(self.library, person.id)
+        waiting = sum(not f.confirmed for f in faces)
+        self.faces_view.heading.setText(f"{person.label} — {len(faces)} faces"
+                                        + (f", {waiting} to review" if waiting else ""))
+        self.faces_view.name_button.setText("Rename…" if person.name else "Name this person…")
+        self.faces_model.set_items(faces)
+        self.opened.emit(self.faces_view)
+        self.faces_view.grid.setFocus()
+
+    def _open_person(self, index: QModelIndex) -> None:
+        self.open_person(index.data(ItemRole))
+
+    def _show_person_photos(self) -> None:
+        if self.person is not None:
+            self.show_photos.emit(self.person.label, browse.list_photos(self.library, person_ids=[self.person.id]))
+
+    # ----- selections -------------------------------------------------------------------
+    def _selected(self, grid) -> list:
+        return [index.data(ItemRole) for index in sorted(grid.selectionModel().selectedIndexes(), key=lambda i: i.row())]
+
+    def _selected_people(self) -> list[PersonSummary]:
+        return self._selected(self.people_view.grid)
+
+    def _selected_faces(self) -> list[browse.FaceItem]:
+        return self._selected(self.faces_view.grid)
+
+    def _ask_name(self, prompt: str, current: str = "") -> str | None:
+        names = [p.name for p in list_people(self.library, include_hidden=True) if p.name]
+        dialog = NameDialog(names, prompt, current, self.window)
+        return dialog.name() if dialog.exec() else None
+
+    def _run(self, action, *args) -> object | None:
+        try:
+            result = action(*args)
+        except PeopleActionError as error:
+            QMessageBox.warning(self.window, "AlbumTag", str(error))
+            return None
+        self.changed.emit()
+        return result
+
+    # ----- people actions ---------------------------------------------------------------
+    def name_selected_person(self) -> None:
+        people = self._selected_people()
+        if len(people) == 1:
+            self._name(people[0])
+
+    def name_current_person(self) -> None:
+        if self.person is not None:
+            self._name(self.person)
+
+    def _name(self, person: PersonSummary) -> None:
+        name = self._ask_name(f"Who is this? ({person.instances} faces)", person.name or "")
+        if name and self._run(self.actions.name_person, person.id, name) is not None:
+            self.refresh_page()
+
+    def merge_selected(self) -> None:
+        people = self._selected_people()
+        if len(people) < 2:
+            return
+        target = next((p for p in people if p.name), max(people, key=lambda p: p.instances))
+        self._run(self.actions.merge, [p.id for p in people if p.id != target.id], target.id)
+        self.refresh_page()
+
+    def hide_selected(self) -> None:
+        for person in self._selected_people():
+            self._run(self.actions.set_hidden, person.id, True)
+        self.refresh_page()
+
+    def delete_selected(self) -> None:
+        people = self._selected_people()
+        if people and QMessageBox.question(
+                self.window, "Delete", f"Forget {', '.join(p.label for p in people)}? "
+                "Their faces stay in your photos as unknown.") == QMessageBox.StandardButton.Yes:
+            for person in people:
+                self._run(self.actions.delete_person, person.id)
+            self.refresh_page()
+
+    # ----- face actions (in place, no jump) ---------------------------------------------
+    def confirm_selected_faces(self) -> None:
+        faces = [f for f in self._selected_faces() if not f.confirmed]
+        if self.person is None or not faces:
+            return
+        self._run(self.actions.confirm, [f.instance_id for f in faces], self.person.id)
+        self.faces_model.replace_items([f.confirmed_copy() for f in faces])
+
+    def reject_selected_faces(self) -> None:
+        faces = self._selected_faces()
+        if self.person is None or not faces:
+            return
+        first_row = self.faces_view.grid.selectionModel().selectedIndexes()[0].row()
+        self._run(self.actions.reject, [f.instance_id for f in faces], self.person.id)
+        self.faces_model.remove_items(faces)
+        row = min(first_row, self.faces_model.rowCount() - 1)
+        if row >= 0:
+            self.faces_view.grid.setCurrentIndex(self.faces_model.index(row))
+
+    def undo(self) -> str | None:
+        label = self.actions.undo()
+        if label:
+            self.changed.emit()
+            self.refresh_page()
+        return label
+
+    def refresh_page(self) -> None:
+        if self.faces_view.isVisible() and self.person is not None:
+            match = next((p for p in list_people(self.library, include_hidden=True) if p.id == self.person.id), None)
+            if match is not None:
+                self.open_person(match)
+                return
+        self.show_people(self.named)

@@ -1,0 +1,23 @@
+"""Grid widgets shared by the pages: an icon-mode list view set up for large, uniform grids."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+
+def icon_grid(cell: QSize, icon: QSize, parent: QWidget | None = None) -> QListView:
+    """A virtualised grid: only visible cells are laid out, painted and loaded."""
+    grid = QListView(parent)
+    grid.setViewMode(QListView.ViewMode.IconMode)
+    grid.setUniformItemSizes(True)
+    grid.setResizeMode(QListView.ResizeMode.Adjust)
+    grid.setMovement(QListView.Movement.Static)
+    grid.setLayoutMode(QListView.LayoutMode.Batched)
+    grid.setBatchSize(1000)
+    grid.setIconSize(icon)
+    grid.setGridSize(cell)
+    grid.setWordWrap(True)
+    grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    return grid

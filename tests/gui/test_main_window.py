@@ -1,0 +1,151 @@
+"""The desktop app driven like a person would: menus, sidebar, grid, photo view, errors, undo.
+
+Each test imports real photos through the real pipeline into a temporary library, clicks and
+types through qtbot, and checks the library's state afterwards, not only the widgets.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+from sqlalchemy import select
+
+from albumtag.app.status import library_status
+from albumtag.gui.main_window import MainWindow
+from albumtag.gui.models.thumbnail_list_model import ItemRole
+from albumtag.library.database import Library
+from albumtag.library.schema import AssignedBy, Person, PersonInstance
+
+IMPORT_TIMEOUT_MS = 240_000
+
+
+@pytest.fixture
+def window(qtbot, library: Library):
+    win = MainWindow(library)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+class ProgressRecorder(QObject):
+    """Lives on the GUI thread, like the progress panel, and keeps what it was sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list = []
+
+    @Slot(object)
+    def record(self, progress) -> None:
+        self.seen.append(progress)
+
+
+def _import(qtbot, window: MainWindow, folder: Path, monkeypatch) -> ProgressRecorder:
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    recorder = ProgressRecorder()
+    window.add_folder_action.trigger()
+    assert window.worker is not None and not window.add_folder_action.isEnabled()
+    window.worker.progress.connect(recorder.record)
+    qtbot.waitUntil(lambda: window.worker is None, timeout=IMPORT_TIMEOUT_MS)
+    return recorder
+
+
+def _nav(window: MainWindow, kind: str) -> None:
+    item = window._find_nav((kind, None))
+    window.sidebar.setCurrentItem(item)
+
+
+def _answer_name_dialog(qtbot, name: str) -> None:
+    """Type ``name`` into the modal name dialog as soon as it opens, then press Enter."""
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(50, answer)
+            return
+        edit = dialog.findChild(QLineEdit)
+        qtbot.keyClicks(edit, name)
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    QTimer.singleShot(50, answer)
+
+
+@pytest.fixture
+def friends(tmp_path: Path, shared_data: Path) -> Path:
+    """Five group photos of the same eight people, plus one broken file."""
+    folder = tmp_path / "Friends"
+    folder.mkdir()
+    for i in range(1, 6):
+        shutil.copy(shared_data / f"group-bbt/examples/images/bbt{i}.jpg", folder)
+    (folder / "broken.jpg").write_bytes(b"not a photo at all")
+    return folder
+
+
+def test_add_folder_imports_with_progress_and_lists_errors(qtbot, window, library, friends, monkeypatch) -> None:
+    recorder = _import(qtbot, window, friends, monkeypatch)
+    assert {p.stage for p in recorder.seen} >= {"decode", "faces", "group"}
+    assert not window.progress_panel.isVisible() and window.add_folder_action.isEnabled()
+    status = library_status(library)
+    assert status.photos == 6 and status.stages["decode"] == {"done": 5, "failed": 1}
+    assert status.instances >= 20  # eight people, most in several photos
+    assert window.photo_model.rowCount() == 6
+    _nav(window, "errors")
+    assert window.pages.currentWidget() is window.errors_view
+    assert window.errors_view.table.rowCount() == 1
+    assert window.errors_view.table.item(0, 0).text().endswith("broken.jpg")
+
+
+def test_photo_view_shows_every_face_boxed(qtbot, window, library, friends, monkeypatch) -> None:
+    _import(qtbot, window, friends, monkeypatch)
+    model = window.photo_model
+    row = next(r for r in range(model.rowCount()) if model.item(r).path.name == "bbt1.jpg")
+    window.grid.activated.emit(model.index(row))
+    canvas = window.photo_view.canvas
+    qtbot.waitUntil(lambda: not canvas.image.isNull(), timeout=30_000)
+    with library.session() as session:
+        photo_id = model.item(row).id
+        stored = session.scalars(select(PersonInstance).where(PersonInstance.photo_id == photo_id)).all()
+    assert len(canvas.instances) == len(stored) >= 4
+    assert window.pages.currentWidget() is window.photo_view
+
+
+def test_name_a_group_then_undo(qtbot, window, library, friends, monkeypatch) -> None:
+    _import(qtbot, window, friends, monkeypatch)
+    _nav(window, "unnamed")
+    grid = window.people_view.grid
+    model = grid.model()
+    assert model.rowCount() >= 1, "faces of people seen in several photos form groups"
+    group = model.index(0).data(ItemRole)
+    grid.setCurrentIndex(model.index(0))
+    _answer_name_dialog(qtbot, "Sheldon")
+    qtbot.mouseClick(window.people_view.name_button, Qt.MouseButton.LeftButton)
+    with library.session() as session:
+        person = session.scalar(select(Person).where(Person.name == "Sheldon"))
+        faces = session.scalars(select(PersonInstance).where(PersonInstance.person_id == person.id)).all()
+        assert len(faces) == group.instances and all(f.assigned_by == AssignedBy.USER for f in faces)
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    with library.session() as session:
+        assert session.scalar(select(Person).where(Person.name == "Sheldon")) is None
+    assert not window.undo_action.isEnabled()
+
+
+def test_reject_faces_with_the_keyboard_keeps_the_place(qtbot, window, library, friends, monkeypatch) -> None:
+    _import(qtbot, window, friends, monkeypatch)
+    _nav(window, "unnamed")
+    people_grid = window.people_view.grid
+    people_grid.activated.emit(people_grid.model().index(0))
+    assert window.pages.currentWidget() is window.faces_view
+    grid = window.faces_view.grid
+    model = grid.model()
+    before = model.rowCount()
+    person_id = window.people.person.id
+    grid.setCurrentIndex(model.index(0))
+    rejected = model.index(0).data(ItemRole).instance_id
+    qtbot.keyClick(grid, Qt.Key.Key_N)
+    assert model.rowCount() == before - 1
+    assert grid.currentIndex().row() == 0
+    with library.session() as session:
+        assert session.get(PersonInstance, rejected).person_id != person_id
