@@ -22,6 +22,10 @@ from albumtag.io.errors import PhotoError
 from albumtag.library.database import Library
 
 NavRole = Qt.ItemDataRole.UserRole + 10
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 PHOTO_VIEW_LONG_SIDE = 2560
 
 
@@ -85,8 +89,8 @@ class MainWindow(MainWindowView):
         self.sidebar.blockSignals(False)
         if reload_page:
             self._on_nav(current)
-        self.status_label.setText(f"{status.photos} photos in {status.albums} albums · "
-                                  f"{status.instances} people seen · {status.people} named")
+        self.status_label.setText(f"{plural(status.photos, 'photo')} in {plural(status.albums, 'album')} · "
+                                  f"{plural(status.instances, 'person', 'people')} seen · {status.people} named")
 
     def _nav_item(self, text: str, target: tuple[str, int | None], parent=None) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent or self.sidebar, [text])
@@ -120,7 +124,7 @@ class MainWindow(MainWindowView):
             self.show_errors()
 
     def show_photos(self, title: str, photos: list[browse.PhotoItem]) -> None:
-        self.grid_heading.setText(f"{title} — {len(photos)} photos")
+        self.grid_heading.setText(f"{title} — {plural(len(photos), 'photo')}")
         self.photo_model.set_items(photos)
         self.pages.setCurrentWidget(self.grid_page)
 
@@ -180,12 +184,22 @@ class MainWindow(MainWindowView):
             QMessageBox.information(self, "AlbumTag", "An import is already running; wait for it or cancel it.")
             return
         self.worker = PipelineWorker(job)
+        self._last_stage = None
         self.worker.progress.connect(self.progress_panel.show_progress)
+        self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.add_folder_action.setEnabled(False)
         self.rescan_action.setEnabled(False)
         self.worker.start()
+
+    def _on_progress(self, progress) -> None:
+        """When a stage ends its photos are in the library: show them without waiting for the
+        whole import (the grid reloads only then, never mid-stage, so scrolling is not lost)."""
+        if progress.stage != self._last_stage:
+            if self._last_stage is not None:
+                self.refresh(reload_page=self.pages.currentWidget() is self.grid_page)
+            self._last_stage = progress.stage
 
     def cancel_work(self) -> None:
         if self.worker is not None:

@@ -21,7 +21,7 @@ def _face_picture(thumbnails_dir: Path, face: FaceRef | None) -> QImage:
     return image_file(face_thumbnail(thumbnails_dir, face.photo_path, face.content_hash, face.box))
 
 
-FACE_CELL = QSize(150, 186)
+FACE_CELL = QSize(156, 184)
 FACE_ICON = QSize(136, 136)
 
 

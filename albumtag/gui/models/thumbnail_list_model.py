@@ -25,8 +25,8 @@ def placeholder(size: QSize) -> QPixmap:
 
 
 class ThumbnailListModel(QAbstractListModel, Generic[T]):
-    cell = QSize(168, 168)
-    icon = QSize(160, 160)
+    cell = QSize(164, 164)
+    icon = QSize(156, 156)
 
     def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)

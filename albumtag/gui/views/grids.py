@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
+from albumtag.gui.views.thumbnail_delegate import ThumbnailDelegate
+
 
 def icon_grid(cell: QSize, icon: QSize, parent: QWidget | None = None) -> QListView:
     """A virtualised grid: only visible cells are laid out, painted and loaded."""
@@ -20,4 +22,5 @@ def icon_grid(cell: QSize, icon: QSize, parent: QWidget | None = None) -> QListV
     grid.setWordWrap(True)
     grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     grid.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    grid.setItemDelegate(ThumbnailDelegate(icon, grid))
     return grid
