@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from albumtag.app.importer import import_folders
+from albumtag.app.stages.decode import DecodeStage
 from albumtag.library.database import Library
 
 PHOTOS = 1200
@@ -60,7 +61,7 @@ def test_sigkill_mid_import_then_resume(tmp_path: Path, shared_data: Path) -> No
     assert photos == PHOTOS and duplicates == 0
     assert 0 < done_before < PHOTOS
 
-    report = import_folders(library, [album])
+    report = import_folders(library, [album], stages=[DecodeStage(library.thumbnails_dir)])
     scan = next(iter(report.scans.values()))
     decode = report.run.stages["decode"]
     assert (scan.new, scan.unchanged) == (0, PHOTOS)
