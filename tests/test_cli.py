@@ -61,3 +61,15 @@ def test_corrupt_library_is_a_clear_error(tmp_path: Path, shared_data: Path) -> 
 
 def test_usage_error_exit_code() -> None:
     assert albumtag("frobnicate").returncode == 2
+
+
+def test_library_in_use_by_another_import_is_a_clear_error(tmp_path: Path, shared_data: Path) -> None:
+    from albumtag.library.database import Library
+
+    path = tmp_path / "lib.albumtag"
+    library = Library.open(path)
+    with library.writer():
+        result = albumtag("--library", str(path), "import", str(shared_data / "faces-knn/examples"))
+    library.close()
+    assert result.returncode == 1
+    assert "being updated by another AlbumTag process" in result.stderr

@@ -99,3 +99,27 @@ def test_deleted_photo_that_returns_is_back(library: Library, shared_data: Path,
     report = rescan(library)
     assert next(iter(report.scans.values())).returned == 1
     assert report.run.stages["decode"].pending == 0
+
+
+def test_cancel_stops_between_batches_and_the_next_run_finishes(library: Library, shared_data: Path,
+                                                                 tmp_path: Path) -> None:
+    from albumtag.app.progress import CancelToken
+    from albumtag.app.stages.decode import DecodeStage
+
+    album = tmp_path / "album"
+    album.mkdir()
+    for src in sorted((shared_data / "faces-lfw").glob("A*/*.jpg"))[:300]:
+        shutil.copy(src, album)
+    cancel = CancelToken()
+
+    def cancel_after_first_batch(progress) -> None:
+        if progress.stage == "decode" and progress.done > 0:
+            cancel.cancel()
+
+    stages = [DecodeStage(library.thumbnails_dir)]
+    first = import_folders(library, [album], progress=cancel_after_first_batch, cancel=cancel, stages=stages)
+    decoded = first.run.stages["decode"].done
+    assert first.run.cancelled and 0 < decoded < 300
+    second = import_folders(library, [album], stages=stages)
+    assert second.run.stages["decode"].pending == 300 - decoded
+    assert library_status(library).stages["decode"]["done"] == 300

@@ -85,3 +85,14 @@ def test_malformed_xmp_sidecar_is_ignored(tmp_path: Path, shared_data: Path) -> 
     (tmp_path / "photo.xmp").write_bytes(problem.read_bytes())
     header, _ = decode_file(photo)
     assert header.width == 512
+
+
+def test_animated_gif_gives_its_first_frame(tmp_path: Path, shared_data: Path) -> None:
+    from PIL import Image
+
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "blue", "green")]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    header, image = decode_file(path)
+    assert (header.format, image.size) == ("GIF", (40, 30))
+    assert image.getpixel((5, 5))[0] > 200  # red: the first frame
