@@ -8,8 +8,6 @@ row (with its people and tags) takes the new path and the new row goes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,44 +16,13 @@ from sqlalchemy.orm import Session
 from albumtag.app.pipeline import Stage, mark_stage, reset_stages
 from albumtag.app.progress import CancelToken
 from albumtag.app.worker_pool import IsolatingPool
-from albumtag.io.decode import decode, read_bytes
-from albumtag.io.hashing import content_hash
-from albumtag.io.thumbnails import THUMBNAIL_SIZE, make_thumbnail, save_thumbnail, thumbnail_path
+from albumtag.io.photo_reader import PhotoFacts, ReadJob, read_photo
 from albumtag.library.schema import Album, Photo
 
 STAGE_NAME = "decode"
 
 
-@dataclass(frozen=True)
-class DecodeJob:
-    photo_id: int
-    path: str
-    thumbnails_dir: str
-
-
-@dataclass(frozen=True)
-class DecodeResult:
-    content_hash: str
-    format: str
-    width: int
-    height: int
-    orientation: int
-    taken_at: datetime | None
-
-
-def decode_photo(job: DecodeJob) -> DecodeResult:
-    """Worker-process entry: hash, decode (JPEG at thumbnail scale), write the thumbnail."""
-    data = read_bytes(Path(job.path))
-    digest = content_hash(data)
-    header, image = decode(data, THUMBNAIL_SIZE, Path(job.path))
-    target = thumbnail_path(Path(job.thumbnails_dir), digest)
-    if not target.exists():
-        save_thumbnail(make_thumbnail(image), target)
-    return DecodeResult(digest, header.format, header.width, header.height, header.orientation,
-                        header.taken_at)
-
-
-class DecodeStage(Stage[DecodeJob, DecodeResult]):
+class DecodeStage(Stage[ReadJob, PhotoFacts]):
     name = STAGE_NAME
     label = "Reading photos"
     commit_every = 64
@@ -68,18 +35,18 @@ class DecodeStage(Stage[DecodeJob, DecodeResult]):
     def version(self) -> str:
         return "1"
 
-    def make_jobs(self, session: Session, photo_ids: Sequence[int]) -> list[DecodeJob]:
+    def make_jobs(self, session: Session, photo_ids: Sequence[int]) -> list[ReadJob]:
         rows = session.execute(
             select(Photo.id, Photo.relpath, Album.root).join(Album).where(Photo.id.in_(photo_ids))
             .order_by(Photo.id))
-        return [DecodeJob(pid, str(Path(root) / rel), str(self.thumbnails_dir)) for pid, rel, root in rows]
+        return [ReadJob(pid, str(Path(root) / rel), str(self.thumbnails_dir)) for pid, rel, root in rows]
 
-    def process(self, jobs: Iterable[DecodeJob], cancel: CancelToken
-                ) -> Iterator[tuple[DecodeJob, DecodeResult | Exception]]:
-        pool: IsolatingPool[DecodeJob, DecodeResult] = IsolatingPool(decode_photo, self.workers)
+    def process(self, jobs: Iterable[ReadJob], cancel: CancelToken
+                ) -> Iterator[tuple[ReadJob, PhotoFacts | Exception]]:
+        pool: IsolatingPool[ReadJob, PhotoFacts] = IsolatingPool(read_photo, self.workers)
         yield from pool.map_unordered(jobs, cancel)
 
-    def store(self, session: Session, job: DecodeJob, result: DecodeResult) -> None:
+    def store(self, session: Session, job: ReadJob, result: PhotoFacts) -> None:
         photo = session.get(Photo, job.photo_id)
         if photo is None:  # removed while we worked
             return
