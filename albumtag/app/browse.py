@@ -154,3 +154,13 @@ def review_queue(library: Library) -> list[tuple[int, str, int]]:
                    PersonInstance.assigned_by == AssignedBy.MODEL)
             .group_by(Person.id).order_by(func.count(PersonInstance.id).desc()))
         return [(pid, name, n) for pid, name, n in rows]
+
+
+def people_named(library: Library, names: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Ids of the named people (case-insensitive), and the names nobody has."""
+    wanted = {name.casefold(): name for name in names}
+    with library.session() as session:
+        found = {name.casefold(): pid for pid, name in session.execute(
+            select(Person.id, Person.name).where(Person.name.is_not(None)))}
+    return ([found[key] for key in wanted if key in found],
+            [original for key, original in wanted.items() if key not in found])

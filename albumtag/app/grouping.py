@@ -30,11 +30,17 @@ from albumtag.library.vectors import from_blob
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 
-CLUSTER_RADIUS = 0.5  # dlib's descriptor: its own chinese-whispers threshold
-ATTACH_RADIUS = 0.45  # a low-quality face joins a group only when this close to a member
-NEIGHBOURS = 20
-SEED_QUALITY = 0.3  # faces below this never start or bridge a group
-MIN_GROUP = 2  # a group of one is not a person yet
+
+
+@dataclass(frozen=True)
+class GroupingParams:
+    """How faces are grouped; the defaults are dlib's for its descriptor, not tuned here."""
+
+    cluster_radius: float = 0.5  # dlib's own chinese-whispers threshold for this descriptor
+    attach_radius: float = 0.45  # a low-quality face joins a group only when this close
+    neighbours: int = 20
+    seed_quality: float = 0.3  # faces below this never start or bridge a group
+    min_group: int = 2  # a group of one is not a person yet
 
 
 @dataclass
@@ -87,21 +93,22 @@ def _forbidden(session: Session, faces: Faces) -> dict[int, set[int]]:
     return banned
 
 
-def cluster_seeds(faces: Faces, seeds: np.ndarray) -> np.ndarray:
+def cluster_seeds(faces: Faces, seeds: np.ndarray, params: GroupingParams) -> np.ndarray:
     """Chinese whispers over the good faces, starting from the current assignment."""
-    rows, cols, distances = radius_graph(faces.vectors[seeds], NEIGHBOURS, CLUSTER_RADIUS)
-    return chinese_whispers(len(seeds), rows, cols, edge_weights(distances, CLUSTER_RADIUS),
+    rows, cols, distances = radius_graph(faces.vectors[seeds], params.neighbours, params.cluster_radius)
+    return chinese_whispers(len(seeds), rows, cols, edge_weights(distances, params.cluster_radius),
                             initial=faces.person_ids[seeds])
 
 
-def attach_rest(faces: Faces, seeds: np.ndarray, seed_labels: np.ndarray, labels: np.ndarray) -> None:
+def attach_rest(faces: Faces, seeds: np.ndarray, seed_labels: np.ndarray, labels: np.ndarray,
+                radius: float) -> None:
     """Low-quality faces take the label of a very close good face, if any."""
     rest = np.setdiff1d(np.arange(len(labels)), seeds)
     rest = rest[~faces.fixed[rest]]
     if len(rest) == 0 or len(seeds) == 0:
         return
     distances, nearest = knn(build_index(faces.vectors[seeds]), faces.vectors[rest], 1)
-    close = distances[:, 0] < ATTACH_RADIUS
+    close = distances[:, 0] < radius
     labels[rest[close]] = seed_labels[nearest[close, 0]]
 
 
@@ -118,27 +125,28 @@ def one_face_per_photo(faces: Faces, labels: np.ndarray) -> None:
                     labels[k] = -(k + 1)
 
 
-def group_labels(faces: Faces, forbidden: dict[int, set[int]]) -> np.ndarray:
+def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams) -> np.ndarray:
     """Final label of every face: a person id (>= 0), or negative for a new group/alone."""
     labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
-    seeds = np.flatnonzero((faces.quality >= SEED_QUALITY) | faces.fixed)
-    seed_labels = cluster_seeds(faces, seeds)
+    seeds = np.flatnonzero((faces.quality >= params.seed_quality) | faces.fixed)
+    seed_labels = cluster_seeds(faces, seeds, params)
     labels[seeds] = seed_labels
-    attach_rest(faces, seeds, seed_labels, labels)
+    attach_rest(faces, seeds, seed_labels, labels, params.attach_radius)
     fixed = {int(k): int(faces.person_ids[k]) for k in np.flatnonzero(faces.fixed)}
     labels = settle(labels, faces.vectors, fixed, forbidden)
     one_face_per_photo(faces, labels)
     return labels
 
 
-def _write(session: Session, faces: Faces, labels: np.ndarray, summary: GroupingSummary) -> None:
+def _write(session: Session, faces: Faces, labels: np.ndarray, summary: GroupingSummary,
+           min_group: int) -> None:
     members: dict[int, list[int]] = defaultdict(list)
     for k, label in enumerate(labels.tolist()):
         if not faces.fixed[k]:
             members[label].append(k)
     named_or_kept = set(session.scalars(select(Person.id)))
     for label, group in members.items():
-        if label < 0 and len(group) < MIN_GROUP:
+        if label < 0 and len(group) < min_group:
             person_id = None
         elif label < 0 or label not in named_or_kept:
             person = Person(name=None)
@@ -161,15 +169,15 @@ def _drop_empty_unnamed(session: Session) -> None:
                                          Person.id.not_in(used)))
 
 
-def update_groups(library: Library) -> GroupingSummary:
+def update_groups(library: Library, params: GroupingParams = GroupingParams()) -> GroupingSummary:  # noqa: B008
     """Re-cluster the library's faces (incrementally) and store the groups as people."""
     with library.session() as session:
         faces = load_faces(session)
         summary = GroupingSummary(faces=len(faces.instance_ids))
         if summary.faces == 0:
             return summary
-        labels = group_labels(faces, _forbidden(session, faces))
-        _write(session, faces, labels, summary)
+        labels = group_labels(faces, _forbidden(session, faces), params)
+        _write(session, faces, labels, summary, params.min_group)
         summary.groups = len({int(p) for p in session.scalars(
             select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None)))})
     return summary

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from albumtag.app.albums import ScanSummary, add_album, album_ids, reconcile_album
 from albumtag.app.grouping import GroupingSummary, update_groups
+from albumtag.app.settings import EngineSettings
 from albumtag.app.pipeline import Pipeline, RunSummary, Stage
 from albumtag.app.progress import CancelToken, Progress, ProgressCallback, ignore_progress
 from albumtag.app.stages.decode import DecodeStage
@@ -28,17 +29,19 @@ def default_stages(library: Library, device: Device | str = Device.AUTO) -> list
     return [DecodeStage(library.thumbnails_dir), FaceStage(device)]
 
 
-def _regroup_if_faces_changed(library: Library, report: ImportReport, progress: ProgressCallback) -> None:
+def _regroup_if_faces_changed(library: Library, report: ImportReport, progress: ProgressCallback,
+                              settings: EngineSettings) -> None:
     faces = report.run.stages.get("faces")
     if faces is None or faces.done == 0:
         return
     progress(Progress("group", "Grouping faces", 0, None))
-    report.groups = update_groups(library)
+    report.groups = update_groups(library, settings.grouping)
     progress(Progress("group", "Grouping faces", 1, 1))
 
 
 def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence[Stage] | None,
-                       progress: ProgressCallback, cancel: CancelToken | None) -> ImportReport:
+                       progress: ProgressCallback, cancel: CancelToken | None,
+                       settings: EngineSettings) -> ImportReport:
     cancel = cancel or CancelToken()
     report = ImportReport()
     with library.writer():  # held across both steps, so no other process interleaves
@@ -47,22 +50,24 @@ def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence
                 break
             report.scans[album_id] = reconcile_album(library, album_id, progress, cancel)
         if not cancel.cancelled:
-            pipeline = Pipeline(library, stages or default_stages(library), progress, cancel)
+            pipeline = Pipeline(library, stages or default_stages(library, settings.device), progress, cancel)
             report.run = pipeline.run()
-            _regroup_if_faces_changed(library, report, progress)
+            _regroup_if_faces_changed(library, report, progress, settings)
     report.run.cancelled = cancel.cancelled
     return report
 
 
 def import_folders(library: Library, folders: Sequence[Path], album_name: str | None = None,
                    progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None,
-                   stages: Sequence[Stage] | None = None) -> ImportReport:
+                   stages: Sequence[Stage] | None = None,
+                   settings: EngineSettings = EngineSettings()) -> ImportReport:  # noqa: B008
     """Add each folder as an album (idempotent) and import what is new or changed."""
     albums = [add_album(library, folder, album_name) for folder in folders]
-    return _reconcile_and_run(library, albums, stages, progress, cancel)
+    return _reconcile_and_run(library, albums, stages, progress, cancel, settings)
 
 
 def rescan(library: Library, progress: ProgressCallback = ignore_progress,
-           cancel: CancelToken | None = None, stages: Sequence[Stage] | None = None) -> ImportReport:
+           cancel: CancelToken | None = None, stages: Sequence[Stage] | None = None,
+           settings: EngineSettings = EngineSettings()) -> ImportReport:  # noqa: B008
     """Every album: find new, changed, moved and deleted files, then run what is due."""
-    return _reconcile_and_run(library, album_ids(library), stages, progress, cancel)
+    return _reconcile_and_run(library, album_ids(library), stages, progress, cancel, settings)

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from albumtag import __version__
 from albumtag.library.database import Library
 from albumtag.library.errors import LibraryError
-from albumtag.paths import default_library_path
+from albumtag.gui.settings_store import saved_library_path
+from albumtag.paths import default_library_path, env_library_path
 from albumtag.runtime.resources import sample_album_dir
 
 
@@ -18,7 +19,8 @@ def run_gui(library_path: Path | None = None, argv: list[str] | None = None) -> 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("AlbumTag")
     app.setApplicationVersion(__version__)
-    path = library_path or default_library_path()
+    # --library, then $ALBUMTAG_LIBRARY, then the one chosen in Settings, then the default.
+    path = library_path or env_library_path() or saved_library_path() or default_library_path()
     first_run = not path.exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from functools import partial
 from pathlib import Path
 
@@ -10,16 +11,21 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableWidgetItem, QTreeW
 
 from albumtag.app import browse
 from albumtag.app.importer import ImportReport, import_folders, rescan
+from albumtag.app.settings import EngineSettings
+from albumtag.app.people import list_people
 from albumtag.app.status import library_status, photo_failures
 from albumtag.gui.models.photo_list_model import PhotoListModel
 from albumtag.gui.models.thumbnail_list_model import ItemRole
+from albumtag.gui.dialogs.settings_dialog import SettingsDialog
 from albumtag.gui.people_controller import PeopleController
+from albumtag.gui.settings_store import load_engine_settings, save_engine_settings, save_library_path
 from albumtag.gui.thumbnail_loader import ThumbnailLoader, pil_to_qimage
 from albumtag.gui.views.main_window_view import MainWindowView
 from albumtag.gui.workers import PipelineWorker
 from albumtag.io.decode import decode_file
 from albumtag.io.errors import PhotoError
 from albumtag.library.database import Library
+from albumtag.runtime.inference_model import device_in_use
 
 NavRole = Qt.ItemDataRole.UserRole + 10
 
@@ -39,14 +45,16 @@ def _full_image(path: Path):
 
 
 class MainWindow(MainWindowView):
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, settings: EngineSettings | None = None) -> None:
         super().__init__()
         self.library = library
+        self.settings = settings or load_engine_settings()
         self.worker: PipelineWorker | None = None
         self.loader = ThumbnailLoader(self)
         self.photo_model = PhotoListModel(library.thumbnails_dir, self.loader, self)
         self.grid.setModel(self.photo_model)
         self.people = PeopleController(library, self.people_view, self.faces_view, self.loader, self)
+        self.people.unnamed_min_faces = self.settings.grouping.min_group
         self._current_photo: browse.PhotoItem | None = None
         self._nav: tuple[str, int | None] = ("all", None)
         self._connect()
@@ -57,6 +65,8 @@ class MainWindow(MainWindowView):
         self.rescan_action.triggered.connect(self.start_rescan)
         self.quit_action.triggered.connect(self.close)
         self.undo_action.triggered.connect(self.undo)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.search_bar.search_requested.connect(self.search)
         self.sidebar.currentItemChanged.connect(self._on_nav)
         self.grid.activated.connect(self._open_photo)
         self.photo_view.back_requested.connect(lambda: self.pages.setCurrentWidget(self.grid_page))
@@ -89,6 +99,7 @@ class MainWindow(MainWindowView):
         self.sidebar.blockSignals(False)
         if reload_page:
             self._on_nav(current)
+        self.search_bar.set_names([p.name for p in list_people(self.library, include_hidden=True) if p.name])
         self.status_label.setText(f"{plural(status.photos, 'photo')} in {plural(status.albums, 'album')} · "
                                   f"{plural(status.instances, 'person', 'people')} seen · {status.people} named")
 
@@ -122,6 +133,33 @@ class MainWindow(MainWindowView):
             self.people.show_review()
         elif kind == "errors":
             self.show_errors()
+
+    def search(self) -> None:
+        """Photos of the current album (or all) showing every typed person, in the date range."""
+        bar = self.search_bar
+        person_ids, unknown = browse.people_named(self.library, bar.typed_names())
+        if unknown:
+            self.statusBar().showMessage(f"Nobody is called {', '.join(unknown)}", 6000)
+            return
+        kind, key = self._nav
+        since = until = None
+        if bar.dated.isChecked():
+            since = datetime.combine(bar.since.date().toPython(), time.min)
+            until = datetime.combine(bar.until.date().toPython(), time.max)
+        photos = browse.list_photos(self.library, album_id=key if kind == "album" else None,
+                                    person_ids=person_ids, since=since, until=until)
+        what = " and ".join(bar.typed_names()) or "Photos"
+        self.show_photos(what if bar.typed_names() or since else self.grid_heading.text().split(" — ")[0], photos)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.library.path, device_in_use(self.settings.device), self)
+        if dialog.exec():
+            self.settings = dialog.engine_settings(self.settings)
+            save_engine_settings(self.settings)
+            self.people.unnamed_min_faces = self.settings.grouping.min_group
+            if dialog.library_path() != self.library.path:
+                save_library_path(dialog.library_path())
+                self.statusBar().showMessage("The new library opens the next time AlbumTag starts.", 8000)
 
     def show_photos(self, title: str, photos: list[browse.PhotoItem]) -> None:
         self.grid_heading.setText(f"{title} — {plural(len(photos), 'photo')}")
@@ -174,10 +212,11 @@ class MainWindow(MainWindowView):
             self.start_import([Path(folder)])
 
     def start_import(self, folders: list[Path], album_name: str | None = None) -> None:
-        self._start(lambda progress, cancel: import_folders(self.library, folders, album_name, progress, cancel))
+        self._start(lambda progress, cancel: import_folders(
+            self.library, folders, album_name, progress, cancel, settings=self.settings))
 
     def start_rescan(self) -> None:
-        self._start(lambda progress, cancel: rescan(self.library, progress, cancel))
+        self._start(lambda progress, cancel: rescan(self.library, progress, cancel, settings=self.settings))
 
     def _start(self, job) -> None:
         if self.worker is not None:

@@ -22,7 +22,6 @@ from albumtag.gui.views.faces_view import FacesView
 from albumtag.gui.views.people_view import PeopleView
 from albumtag.library.database import Library
 
-UNNAMED_MIN_FACES = 2  # a face seen once is not offered as a person (it stays searchable)
 
 
 class PeopleController(QObject):
@@ -43,6 +42,7 @@ class PeopleController(QObject):
         faces_view.grid.setModel(self.faces_model)
         self.named = True
         self.person: PersonSummary | None = None
+        self.unnamed_min_faces = 2  # a face seen once is not offered as a person (still searchable)
         self._connect()
 
     def _connect(self) -> None:
@@ -63,7 +63,7 @@ class PeopleController(QObject):
     # ----- pages ------------------------------------------------------------------------
     def show_people(self, named: bool) -> None:
         self.named = named
-        people = [p for p in list_people(self.library, min_instances=UNNAMED_MIN_FACES)
+        people = [p for p in list_people(self.library, min_instances=self.unnamed_min_faces)
                   if (p.name is not None) == named]
         view = self.people_view
         view.heading.setText(f"{'People' if named else 'Unnamed'} — {len(people)}")

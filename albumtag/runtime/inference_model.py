@@ -15,7 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from albumtag.runtime.manifest import ModelEntry, model_entry
-from albumtag.runtime.providers import Device, requested_providers
+from albumtag.runtime.providers import Device, describe_providers, requested_providers
 
 
 def default_threads() -> int:
@@ -77,3 +77,8 @@ class InferenceModel:
     @property
     def input_name(self) -> str:
         return self.session.get_inputs()[0].name
+
+
+def device_in_use(device: Device | str, probe_model: str = "face_detector.pnet") -> str:
+    """What the models run on with this setting, for Settings: "GPU (CUDA)" or "CPU"."""
+    return describe_providers(requested_providers(device, model_entry(probe_model).path()))

@@ -149,3 +149,49 @@ def test_reject_faces_with_the_keyboard_keeps_the_place(qtbot, window, library, 
     assert grid.currentIndex().row() == 0
     with library.session() as session:
         assert session.get(PersonInstance, rejected).person_id != person_id
+
+
+def test_search_finds_photos_with_all_the_named_people(qtbot, window, library, friends, monkeypatch) -> None:
+    _import(qtbot, window, friends, monkeypatch)
+    from albumtag.app.people import list_people
+    from albumtag.app.people_actions import PeopleActions
+
+    unnamed = sorted((p for p in list_people(library) if p.name is None), key=lambda p: -p.photos)[:2]
+    actions = PeopleActions(library)
+    for person, name in zip(unnamed, ("Ada", "Grace")):
+        actions.name_person(person.id, name)
+    window.refresh()
+    qtbot.keyClicks(window.search_bar.people_edit, "ada, GRACE")
+    qtbot.keyClick(window.search_bar.people_edit, Qt.Key.Key_Return)
+    shown = {window.photo_model.item(r).id for r in range(window.photo_model.rowCount())}
+    with library.session() as session:
+        def photos_of(person_id: int) -> set[int]:
+            return set(session.scalars(select(PersonInstance.photo_id).where(PersonInstance.person_id == person_id)))
+        expected = photos_of(unnamed[0].id) & photos_of(unnamed[1].id)
+    assert shown == expected and len(expected) >= 1
+    window.search_bar.people_edit.setText("Nobody Atall")
+    qtbot.keyClick(window.search_bar.people_edit, Qt.Key.Key_Return)
+    assert "Nobody Atall" in window.statusBar().currentMessage()
+    assert {window.photo_model.item(r).id for r in range(window.photo_model.rowCount())} == expected
+
+
+def test_settings_are_persisted(qtbot, tmp_path, monkeypatch) -> None:
+    from PySide6.QtCore import QSettings
+
+    from albumtag.app.grouping import GroupingParams
+    from albumtag.app.settings import EngineSettings
+    from albumtag.gui.dialogs.settings_dialog import SettingsDialog
+    from albumtag.gui.settings_store import load_engine_settings, save_engine_settings
+    from albumtag.runtime.providers import Device
+
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    assert load_engine_settings(store) == EngineSettings()
+    dialog = SettingsDialog(EngineSettings(), tmp_path / "lib.albumtag", "CPU")
+    qtbot.addWidget(dialog)
+    dialog.device_combo.setCurrentIndex(1)
+    dialog.radius.setValue(0.42)
+    dialog.min_group.setValue(3)
+    chosen = dialog.engine_settings(EngineSettings())
+    save_engine_settings(chosen, store)
+    reloaded = load_engine_settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    assert reloaded == chosen == EngineSettings(Device.CPU, GroupingParams(cluster_radius=0.42, min_group=3))

@@ -20,6 +20,7 @@ from albumtag.gui.views.faces_view import FacesView
 from albumtag.gui.views.grids import icon_grid
 from albumtag.gui.views.people_view import PeopleView
 from albumtag.gui.views.photo_view import PhotoView
+from albumtag.gui.views.search_bar import SearchBar
 from albumtag.gui.views.progress_panel import ProgressPanel
 
 STYLE = """
@@ -47,6 +48,8 @@ class MainWindowView(QMainWindow):
         grid_page = QWidget()
         grid_layout = QVBoxLayout(grid_page)
         grid_layout.addWidget(self.grid_heading)
+        self.search_bar = SearchBar()
+        grid_layout.addWidget(self.search_bar)
         grid_layout.addWidget(self.grid, 1)
         self.photo_view = PhotoView()
         self.people_view = PeopleView()
@@ -73,6 +76,7 @@ class MainWindowView(QMainWindow):
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         self.undo_action = QAction("&Undo", self, shortcut=QKeySequence.StandardKey.Undo)
         self.undo_action.setEnabled(False)
+        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -82,3 +86,5 @@ class MainWindowView(QMainWindow):
         file_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.settings_action)
