@@ -36,6 +36,32 @@ def shoot(app: QApplication, window, name: str) -> None:
     print(f"saved {OUT / name}.png")
 
 
+def search_two_people(app: QApplication, window, people) -> None:
+    """Name a second group, then search for photos showing both."""
+    from albumtag.app.people import list_people
+
+    unnamed = sorted((p for p in list_people(window.library) if p.name is None), key=lambda p: -p.photos)
+    people.actions.name_person(unnamed[0].id, "Leonard")
+    people.actions.name_person(unnamed[1].id, "Sheldon")
+    window.refresh()
+    window.sidebar.setCurrentItem(window._find_nav(("all", None)))
+    window.search_bar.people_edit.setText("Leonard, Sheldon")
+    window.search()
+    shoot(app, window, "search")
+
+
+def settings_dialog(app: QApplication, window) -> None:
+    from albumtag.gui.dialogs.settings_dialog import SettingsDialog
+    from albumtag.runtime.inference_model import device_in_use
+
+    dialog = SettingsDialog(window.settings, window.library.path, device_in_use(window.settings.device), window)
+    dialog.show()
+    settle(app, window)
+    dialog.grab().save(str(OUT / "settings.png"))
+    print(f"saved {OUT / 'settings.png'}")
+    dialog.close()
+
+
 def main() -> None:
     if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen" or not os.environ.get("DISPLAY"):
         sys.exit("run under an X server (xvfb-run), not offscreen")
@@ -72,6 +98,8 @@ def main() -> None:
         shoot(app, window, "person-faces")
         window.sidebar.setCurrentItem(window._find_nav(("errors", None)))
         shoot(app, window, "errors")
+        search_two_people(app, window, people)
+        settings_dialog(app, window)
         window.close()
         library.close()
 

@@ -32,6 +32,10 @@ class SearchBar(QWidget):
         self.dated = QCheckBox("Taken between")
         self.since = QDateEdit(QDate.currentDate().addYears(-1), calendarPopup=True)
         self.until = QDateEdit(QDate.currentDate(), calendarPopup=True)
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("d MMM yyyy")
+            edit.setEnabled(False)
+            self.dated.toggled.connect(edit.setEnabled)
         self.search_button = QPushButton("Search")
         self.clear_button = QPushButton("Clear")
         layout = QHBoxLayout(self)
