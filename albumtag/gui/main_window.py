@@ -183,12 +183,12 @@ class MainWindow(MainWindowView):
         self.photo_view.title.setText(f"{photo.path.name} · {taken}")
         self.photo_view.canvas.show_photo(self.photo_view.canvas.image, [])
         self.pages.setCurrentWidget(self.photo_view)
-        self.loader.request(("full", photo.id), partial(_full_image, photo.path))
-        self._on_image_loaded(("full", photo.id))
+        self.loader.request(f"full:{photo.id}", partial(_full_image, photo.path))
+        self._on_image_loaded(f"full:{photo.id}")
 
-    def _on_image_loaded(self, key: object) -> None:
+    def _on_image_loaded(self, key: str) -> None:
         photo = self._current_photo
-        if photo is None or key != ("full", photo.id):
+        if photo is None or key != f"full:{photo.id}":
             return
         pixmap = self.loader.cached(key)
         if pixmap is not None:
@@ -270,5 +270,5 @@ class MainWindow(MainWindowView):
         if self.worker is not None:
             self.worker.cancel()
             self.worker.thread.wait()
-        self.loader.wait_idle()
+        self.loader.stop()
         super().closeEvent(event)

@@ -31,7 +31,7 @@ class ThumbnailListModel(QAbstractListModel, Generic[T]):
     def __init__(self, loader: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._items: list[T] = []
-        self._row_of: dict[object, int] = {}
+        self._row_of: dict[str, int] = {}
         self._loader = loader
         self._placeholder = placeholder(self.icon)
         loader.ready.connect(self._on_picture)
@@ -51,8 +51,8 @@ class ThumbnailListModel(QAbstractListModel, Generic[T]):
         return None
 
     # ----- the model ----------------------------------------------------------------------
-    def _key(self, item: T) -> tuple:
-        return (type(self).__name__, self.item_id(item))
+    def _key(self, item: T) -> str:
+        return f"{type(self).__name__}:{self.item_id(item)}"
 
     def set_items(self, items: list[T]) -> None:
         self.beginResetModel()
@@ -107,7 +107,7 @@ class ThumbnailListModel(QAbstractListModel, Generic[T]):
             return item
         return None
 
-    def _on_picture(self, key: object) -> None:
+    def _on_picture(self, key: str) -> None:
         row = self._row_of.get(key)
         if row is not None:
             index = self.index(row)
