@@ -50,6 +50,7 @@ class PeopleController(QObject):
         pv.grid.activated.connect(self._open_person)
         pv.name_button.clicked.connect(self.name_selected_person)
         pv.merge_button.clicked.connect(self.merge_selected)
+        pv.grid.merge_dropped.connect(self.merge_dropped)
         pv.hide_button.clicked.connect(self.hide_selected)
         pv.delete_button.clicked.connect(self.delete_selected)
         fv.back_button.clicked.connect(lambda: self.show_people(self.named))
@@ -146,6 +147,12 @@ class PeopleController(QObject):
             return
         target = next((p for p in people if p.name), max(people, key=lambda p: p.instances))
         self._run(self.actions.merge, [p.id for p in people if p.id != target.id], target.id)
+        self.refresh_page()
+
+    def merge_dropped(self, rows: list[int], target_row: int) -> None:
+        """People dragged onto someone are that someone."""
+        target = self.people_model.item(target_row)
+        self._run(self.actions.merge, [self.people_model.item(r).id for r in rows], target.id)
         self.refresh_page()
 
     def hide_selected(self) -> None:

@@ -195,3 +195,18 @@ def test_settings_are_persisted(qtbot, tmp_path, monkeypatch) -> None:
     save_engine_settings(chosen, store)
     reloaded = load_engine_settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     assert reloaded == chosen == EngineSettings(Device.CPU, GroupingParams(cluster_radius=0.42, min_group=3))
+
+
+def test_dropping_a_group_onto_another_merges_them(qtbot, window, library, friends, monkeypatch) -> None:
+    _import(qtbot, window, friends, monkeypatch)
+    _nav(window, "unnamed")
+    grid = window.people_view.grid
+    model = grid.model()
+    assert model.rowCount() >= 2
+    dragged, target = model.item(1), model.item(0)
+    grid.merge_dropped.emit([1], 0)  # what dropEvent emits for a drop of row 1 onto row 0
+    with library.session() as session:
+        assert session.get(Person, dragged.id) is None
+        merged = session.scalars(select(PersonInstance).where(PersonInstance.person_id == target.id)).all()
+    assert len(merged) == dragged.instances + target.instances
+    assert window.undo_action.isEnabled()

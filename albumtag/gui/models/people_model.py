@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QImage
 
 from albumtag.app.browse import FaceItem
@@ -21,6 +21,7 @@ def _face_picture(thumbnails_dir: Path, face: FaceRef | None) -> QImage:
     return image_file(face_thumbnail(thumbnails_dir, face.photo_path, face.content_hash, face.box))
 
 
+PEOPLE_MIME = "application/x-albumtag-people"
 FACE_CELL = QSize(156, 184)
 FACE_ICON = QSize(136, 136)
 
@@ -40,6 +41,22 @@ class PeopleModel(ThumbnailListModel[PersonSummary]):
 
     def label(self, item: PersonSummary) -> str:
         return f"{item.label}\n{item.photos} photo{'s' if item.photos != 1 else ''}"
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt's name)
+        return [PEOPLE_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+        """Only the ids travel: pictures and Python objects do not serialise."""
+        data = QMimeData()
+        data.setData(PEOPLE_MIME, ",".join(str(self.item(i.row()).id) for i in indexes).encode())
+        return data
+
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction
 
 
 class FacesModel(ThumbnailListModel[FaceItem]):

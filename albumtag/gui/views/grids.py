@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 from albumtag.gui.views.thumbnail_delegate import ThumbnailDelegate
 
 
-def icon_grid(cell: QSize, icon: QSize, parent: QWidget | None = None) -> QListView:
-    """A virtualised grid: only visible cells are laid out, painted and loaded."""
-    grid = QListView(parent)
+def icon_grid(cell: QSize, icon: QSize, parent: QWidget | None = None, grid: QListView | None = None) -> QListView:
+    """A virtualised grid (``grid``, or a new list view): only visible cells are laid out,
+    painted and loaded."""
+    grid = grid if grid is not None else QListView(parent)
     grid.setViewMode(QListView.ViewMode.IconMode)
     grid.setUniformItemSizes(True)
     grid.setResizeMode(QListView.ResizeMode.Adjust)
