@@ -116,8 +116,9 @@ def match(reference: DlibFace, detections: list[FaceDetection]) -> FaceDetection
     return best
 
 
-def training_photos(lfw: Path) -> list[Path]:
-    people = sorted(p for p in lfw.iterdir() if p.is_dir() and is_training_person(p.name))
+def training_photos(lfw: Path, max_people: int | None = None) -> list[Path]:
+    """The training half's photos; ``max_people`` (first in sorted order) for smoke runs."""
+    people = sorted(p for p in lfw.iterdir() if p.is_dir() and is_training_person(p.name))[:max_people]
     return [photo for person in people for photo in sorted(person.glob("*.jpg"))[:PHOTOS_PER_PERSON]]
 
 
@@ -217,7 +218,7 @@ def template_document(points: np.ndarray, people: list[str]) -> dict[str, Any]:
 
 def build(config: dict[str, Any]) -> None:
     models_root = resolve(config, "out")
-    photos = training_photos(resolve(config, "shared_data") / "faces-lfw")
+    photos = training_photos(resolve(config, "shared_data") / "faces-lfw", config.get("alignment_people"))
     detector = FaceDetector(device="cpu", models_root=models_root)
     points, people = chip_points(photos, detector, DlibReference())
     document = template_document(points, people)
