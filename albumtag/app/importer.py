@@ -11,6 +11,7 @@ from albumtag.app.grouping import GroupingSummary, update_groups
 from albumtag.app.settings import EngineSettings
 from albumtag.app.pipeline import Pipeline, RunSummary, Stage
 from albumtag.app.progress import CancelToken, Progress, ProgressCallback, ignore_progress
+from albumtag.app.stages.bodies import BodyStage
 from albumtag.app.stages.decode import DecodeStage
 from albumtag.app.stages.faces import FaceStage
 from albumtag.library.database import Library
@@ -26,7 +27,7 @@ class ImportReport:
 
 def default_stages(library: Library, device: Device | str = Device.AUTO) -> list[Stage]:
     """Every stage the app runs on a photo, in order."""
-    return [DecodeStage(library.thumbnails_dir), FaceStage(device)]
+    return [DecodeStage(library.thumbnails_dir), FaceStage(device), BodyStage(device)]
 
 
 def _regroup_if_faces_changed(library: Library, report: ImportReport, progress: ProgressCallback,

@@ -159,6 +159,8 @@ class PersonInstance(Base):
     body_y1: Mapped[float | None] = mapped_column(Float)
     body_x2: Mapped[float | None] = mapped_column(Float)
     body_y2: Mapped[float | None] = mapped_column(Float)
+    body_score: Mapped[float | None] = mapped_column(Float)  # None: box derived from the face
+    keypoints: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32 [33,3] x, y, visibility
     quality: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1, gates clustering
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"),
                                                   index=True)

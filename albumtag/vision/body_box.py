@@ -24,13 +24,14 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from albumtag.runtime.manifest import model_entry
-from albumtag.vision import mtcnn_ops
+from albumtag.vision.boxes import contained_fraction, iou_matrix
 from albumtag.vision.person_detector import PersonDetection
 from albumtag.vision.person_ops import clip_box
 
 RULE_MODEL = "body_box"
 MIN_IOU = 0.3  # a face-derived body box and a detected one overlapping less are two people
 MAX_HEAD_DISTANCE = 1.0  # face centre to head box centre, in face sizes (sqrt of the area)
+MAX_INSIDE = 0.5  # a faceless body mostly inside another person's body box is that person
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,6 @@ def load_rule(models_root: Path | None = None) -> BodyBoxRule:
     entry = model_entry(RULE_MODEL, models_root)
     document = json.loads(entry.path(models_root).read_text(encoding="utf-8"))
     return BodyBoxRule(offsets=tuple(float(v) for v in document["offsets"]), version=entry.version)
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box in ``a`` ``[n, 4]`` with every box in ``b`` ``[m, 4]``."""
-    a, b = np.asarray(a, dtype=np.float32).reshape(-1, 4), np.asarray(b, dtype=np.float32).reshape(-1, 4)
-    pairs = mtcnn_ops.overlap(np.repeat(a, len(b), axis=0), np.tile(b, (len(a), 1)))
-    return pairs.reshape(len(a), len(b))
 
 
 def head_distances(face_boxes: np.ndarray, head_boxes: np.ndarray) -> np.ndarray:
@@ -135,5 +129,21 @@ def person_instances(
     instances = [PersonInstance(f, b, box(bodies.boxes[b])) for f, b in pairs]
     instances += [PersonInstance(f, None, box(rule.body_box(face_boxes[f], height, width)))
                   for f in range(len(face_boxes)) if f not in paired_faces]
-    instances += [PersonInstance(None, b, box(bodies.boxes[b])) for b in range(len(bodies)) if b not in paired_bodies]
-    return instances
+    near_face = (head_distances(face_boxes, bodies.head_boxes).min(axis=0) <= MAX_HEAD_DISTANCE
+                 if len(face_boxes) and len(bodies) else np.zeros(len(bodies), dtype=bool))
+    # An unpaired body whose head is at a known face is that face's person, badly framed.
+    faceless = [b for b in range(len(bodies)) if b not in paired_bodies and not near_face[b]]
+    return instances + [PersonInstance(None, b, box(bodies.boxes[b]))
+                        for b in _not_inside(faceless, bodies.boxes, [i.box for i in instances])]
+
+
+def _not_inside(candidates: list[int], boxes: np.ndarray, people: list[tuple[float, ...]]) -> list[int]:
+    """Faceless bodies that are not mostly inside a person already found (nor inside a
+    stronger faceless body): a second detection of someone's torso is not a second person.
+    ``candidates`` come best first, as the detector orders them."""
+    kept: list[int] = []
+    for b in candidates:
+        others = [*people, *(tuple(boxes[k]) for k in kept)]
+        if not others or contained_fraction(boxes[b], np.array(others)).max() <= MAX_INSIDE:
+            kept.append(b)
+    return kept

@@ -79,3 +79,22 @@ def test_second_writer_is_refused_with_a_reason(tmp_path: Path) -> None:
         pass
     first.close()
     second.close()
+
+
+def test_library_at_the_first_schema_keeps_its_data_when_migrated(tmp_path: Path) -> None:
+    from alembic import command
+
+    from albumtag.library.database import make_engine
+    from albumtag.library.schema_version import alembic_config
+
+    path = tmp_path / "v1.albumtag"
+    engine = make_engine(path)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(text("INSERT INTO person (name, hidden, created_at) VALUES ('Ada', 0, '2020-01-01')"))
+    engine.dispose()
+    library = Library.open(path)
+    with library.engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM person")).scalar() == "Ada"
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    library.close()

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from albumtag.vision.boxes import iou_matrix
 from albumtag.vision.body_box import (
-    Bodies, BodyBoxRule, iou_matrix, load_rule, match_faces_to_bodies, person_instances,
+    Bodies, BodyBoxRule, load_rule, match_faces_to_bodies, person_instances,
 )
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from albumtag.vision import person_ops as ops
-from albumtag.vision.body_box import Bodies, BodyBoxRule, iou_matrix, match_faces_to_bodies
+from albumtag.vision.body_box import Bodies, BodyBoxRule, match_faces_to_bodies
+from albumtag.vision.boxes import iou_matrix
 from albumtag.vision.face_detector import FaceDetection, FaceDetector
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
 from trainer.bodies.evaluate import GROUP_HEADS, head_owner, read_rgb

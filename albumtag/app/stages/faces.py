@@ -9,9 +9,7 @@ in the upright photo's own pixels, whatever resolution they were found at.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -22,18 +20,17 @@ from sqlalchemy.orm import Session
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
 from albumtag.embed.face_descriptor import FACE_FEATURE, FaceDescriptor
-from albumtag.io.decode import decode_file, to_array
-from albumtag.io.errors import PhotoError
+from albumtag.app.stages.photo_batches import prefetched_batches
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import Album, AssignedBy, Feature, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
 from albumtag.vision.align import face_chip, load_template
+from albumtag.vision.boxes import iou_matrix
 from albumtag.vision.face_detector import FaceDetector
 from albumtag.vision.face_quality import QualitySignals, face_size, quality_score, sharpness, yaw_ratio
 
 STAGE_NAME = "faces"
-WORK_SIDE = 2048  # decode long side: detection caps itself lower; chips keep detail
 PHOTOS_PER_BATCH = 8
 KEEP_IOU = 0.4  # a new detection this close to a face a person confirmed updates it
 
@@ -56,27 +53,6 @@ class FaceRecord:
 @dataclass(frozen=True)
 class FaceResult:
     faces: list[FaceRecord]
-
-
-def _decode_for_faces(job: FaceJob) -> tuple[float, np.ndarray] | PhotoError:
-    """(scale from working to original pixels, RGB array) or the photo's error."""
-    try:
-        header, image = decode_file(Path(job.path), WORK_SIDE)
-    except PhotoError as error:
-        return error
-    return header.width / image.width, to_array(image)
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every box in ``a`` [N,4] with every box in ``b`` [M,4] (x1, y1, x2, y2)."""
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda boxes: (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])  # noqa: E731
-    union = area(a)[:, None] + area(b)[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
 class FaceStage(Stage[FaceJob, FaceResult]):
@@ -102,19 +78,8 @@ class FaceStage(Stage[FaceJob, FaceResult]):
 
     def process(self, jobs: Iterable[FaceJob], cancel: CancelToken
                 ) -> Iterator[tuple[FaceJob, FaceResult | Exception]]:
-        source = iter(jobs)
-        with ThreadPoolExecutor(1, thread_name_prefix="face-decode") as decoder:
-            pending = self._prefetch(decoder, source)
-            while pending is not None and not cancel.cancelled:
-                batch, decoded = pending
-                pending = self._prefetch(decoder, source)
-                yield from self._analyse(batch, [future.result() for future in decoded])
-
-    @staticmethod
-    def _prefetch(decoder: ThreadPoolExecutor, source: Iterator[FaceJob]
-                  ) -> tuple[list[FaceJob], list[Future]] | None:
-        batch = list(islice(source, PHOTOS_PER_BATCH))
-        return (batch, [decoder.submit(_decode_for_faces, job) for job in batch]) if batch else None
+        for batch, decoded in prefetched_batches(jobs, PHOTOS_PER_BATCH, cancel):
+            yield from self._analyse(batch, decoded)
 
     def _analyse(self, batch: list[FaceJob], decoded: list) -> Iterator[tuple[FaceJob, FaceResult | Exception]]:
         usable = [(job, item) for job, item in zip(batch, decoded) if not isinstance(item, Exception)]
@@ -172,7 +137,7 @@ class FaceStage(Stage[FaceJob, FaceResult]):
             return {}
         old = np.array([[i.face_x1, i.face_y1, i.face_x2, i.face_y2] for i in with_boxes])
         new = np.array([f.box for f in faces])
-        iou = box_iou(new, old)
+        iou = iou_matrix(new, old)
         rows, cols = linear_sum_assignment(-iou)
         return {r: with_boxes[c] for r, c in zip(rows, cols) if iou[r, c] >= KEEP_IOU}
 

@@ -1,0 +1,51 @@
+"""Decoding photos for analysis stages: a helper thread decodes the next batch while the
+models work on this one (decoding releases the GIL; onnxruntime does too)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+from albumtag.app.progress import CancelToken
+from albumtag.io.decode import decode_file, to_array
+from albumtag.io.errors import PhotoError
+
+WORK_SIDE = 2048  # decode long side: detectors cap themselves lower; crops keep detail
+
+
+class HasPath(Protocol):
+    path: str
+
+
+J = TypeVar("J", bound=HasPath)
+Decoded = tuple[float, np.ndarray] | PhotoError  # (working -> original scale, RGB) or the error
+
+
+def decode_for_analysis(path: str) -> Decoded:
+    """The upright photo at working resolution, and the factor back to original pixels."""
+    try:
+        header, image = decode_file(Path(path), WORK_SIDE)
+    except PhotoError as error:
+        return error
+    return header.width / image.width, to_array(image)
+
+
+def prefetched_batches(jobs: Iterable[J], size: int, cancel: CancelToken) -> Iterator[tuple[list[J], list[Decoded]]]:
+    """Batches of ``size`` jobs with their decoded photos, the next batch decoding meanwhile."""
+    source = iter(jobs)
+
+    def submit(decoder: ThreadPoolExecutor) -> tuple[list[J], list[Future]] | None:
+        batch = list(islice(source, size))
+        return (batch, [decoder.submit(decode_for_analysis, job.path) for job in batch]) if batch else None
+
+    with ThreadPoolExecutor(1, thread_name_prefix="decode") as decoder:
+        pending = submit(decoder)
+        while pending is not None and not cancel.cancelled:
+            batch, futures = pending
+            pending = submit(decoder)
+            yield batch, [future.result() for future in futures]
