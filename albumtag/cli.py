@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from albumtag import __version__
@@ -37,10 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_library(args: argparse.Namespace, create: bool):
+@contextmanager
+def _library(args: argparse.Namespace, create: bool) -> Iterator:
+    """The library the arguments name, closed again whatever happens."""
     from albumtag.library.database import Library
 
-    return Library.open(args.library or default_library_path(), create=create)
+    library = Library.open(args.library or default_library_path(), create=create)
+    try:
+        yield library
+    finally:
+        library.close()
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -68,16 +75,13 @@ def _run_pipeline(args: argparse.Namespace, action: Callable, create: bool = Tru
     from albumtag.app.progress import CancelToken
     from albumtag.cli_progress import TextProgress
 
-    library = _open_library(args, create)
-    cancel = CancelToken()
-    try:
-        report = action(library, TextProgress(), cancel)
-    except KeyboardInterrupt:
-        print("\nalbumtag: cancelled; finished work is saved and the next run continues",
-              file=sys.stderr)
-        return EXIT_CANCELLED
-    finally:
-        library.close()
+    with _library(args, create) as library:
+        try:
+            report = action(library, TextProgress(), CancelToken())
+        except KeyboardInterrupt:
+            print("\nalbumtag: cancelled; finished work is saved and the next run continues",
+                  file=sys.stderr)
+            return EXIT_CANCELLED
     for album_id, scan in report.scans.items():
         print(f"album {album_id}: {scan.new} new, {scan.changed} changed, {scan.missing} missing, "
               f"{scan.returned} back, {scan.unchanged} unchanged")
@@ -90,11 +94,8 @@ def _run_pipeline(args: argparse.Namespace, action: Callable, create: bool = Tru
 def cmd_status(args: argparse.Namespace) -> int:
     from albumtag.app.status import library_status
 
-    library = _open_library(args, create=False)
-    try:
+    with _library(args, create=False) as library:
         status = library_status(library)
-    finally:
-        library.close()
     print(f"library: {library.path}")
     print(f"albums: {status.albums}  photos: {status.photos}  missing: {status.missing}")
     for stage, counts in sorted(status.stages.items()):
@@ -107,11 +108,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_errors(args: argparse.Namespace) -> int:
     from albumtag.app.status import photo_failures
 
-    library = _open_library(args, create=False)
-    try:
+    with _library(args, create=False) as library:
         failures = photo_failures(library)
-    finally:
-        library.close()
     for failure in failures:
         print(f"{failure.path}\t{failure.stage}\t{failure.reason}")
     print(f"{len(failures)} photo(s) with errors", file=sys.stderr)
@@ -121,11 +119,8 @@ def cmd_errors(args: argparse.Namespace) -> int:
 def cmd_people(args: argparse.Namespace) -> int:
     from albumtag.app.people import list_people
 
-    library = _open_library(args, create=False)
-    try:
+    with _library(args, create=False) as library:
         people = list_people(library)
-    finally:
-        library.close()
     for person in people:
         print(f"{person.label}\t{person.photos} photos\t{person.instances} faces")
     return EXIT_OK

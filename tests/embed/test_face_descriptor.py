@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from albumtag.embed.face_descriptor import BATCH, EMBEDDING_SIZE, MATCH_DISTANCE, FaceDescriptor, distance
+from trainer.images import read_rgb
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 JOHNS = SHARED_DATA / "faces-johns" / "examples" / "johns"  # 150x150 chips that dlib cut
@@ -28,11 +29,6 @@ def _shared(path: Path) -> Path:
     return path
 
 
-def _read_rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)  # by content: img47.jpg is WebP
-    assert image is not None, path
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
 
 @pytest.fixture(scope="module")
 def descriptor() -> FaceDescriptor:
@@ -43,7 +39,7 @@ def descriptor() -> FaceDescriptor:
 def johns() -> tuple[np.ndarray, list[str]]:
     """The 55 dlib chips of faces-johns and the person of each."""
     paths = sorted(_shared(JOHNS).rglob("*.jpg"))
-    return np.stack([_read_rgb(p) for p in paths]), [p.parent.name for p in paths]
+    return np.stack([read_rgb(p) for p in paths]), [p.parent.name for p in paths]
 
 
 def _photos() -> list[Path]:
@@ -61,7 +57,7 @@ def _dlib_chips(dlib, photos: list[Path]) -> np.ndarray:
     predictor = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
     chips = []
     for path in photos:
-        image = _read_rgb(path)
+        image = read_rgb(path)
         scale = MAX_SIDE / max(image.shape[:2])
         if scale < 1:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

@@ -29,7 +29,7 @@ def _simulated(rng: np.random.Generator, centres: tuple[np.ndarray, np.ndarray],
 
 
 def _probabilities(train, test, k):
-    (labels, face, body, fired), (t_labels, t_face, t_body, t_fired) = train, test
+    (labels, face, body, fired), (_, t_face, t_body, t_fired) = train, test
     global_clf = PartClassifier(k).fit(body, labels)
     face_clf = PartClassifier(k).fit(face[fired], labels[fired])
     p0 = global_clf.predict_proba(t_body)

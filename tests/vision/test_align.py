@@ -107,7 +107,8 @@ def test_chips_agree_with_dlib_on_held_out_lfw_people() -> None:
     pytest.importorskip("face_recognition_models")
     from albumtag.vision.face_detector import FaceDetector
     from trainer.faces.build_alignment import (
-        CHIP_PADDING, CHIP_SIZE, DlibReference, face_region_probes, is_training_person, match, read_rgb)
+        CHIP_PADDING, CHIP_SIZE, DlibReference, face_region_probes, is_training_person, match)
+    from trainer.images import read_rgb
 
     lfw = SHARED / "faces-lfw"
     if not lfw.is_dir():

@@ -65,7 +65,8 @@ def test_group_photos_link_each_face_to_its_own_body() -> None:
     belong to people the detector misses (see test_person_detector)."""
     from albumtag.vision.face_detector import FaceDetector
     from albumtag.vision.person_detector import PersonDetector
-    from trainer.bodies.evaluate import GROUP_HEADS, head_owner, read_rgb
+    from trainer.bodies.evaluate import GROUP_HEADS, head_owner
+    from trainer.images import read_rgb
 
     faces_model, bodies_model, rule = FaceDetector(device="cpu"), PersonDetector(device="cpu"), load_rule()
     paired = total = 0

@@ -14,7 +14,8 @@ import pytest
 
 from albumtag.vision.face_detector import FaceDetector
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
-from trainer.bodies.evaluate import BACK_VIEW_BODY, GROUP_HEADS, back_view_photo, read_rgb, score_photo
+from trainer.bodies.evaluate import BACK_VIEW_BODY, GROUP_HEADS, back_view_photo, score_photo
+from trainer.images import read_rgb
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

@@ -25,9 +25,10 @@ from albumtag.vision.body_box import Bodies, BodyBoxRule, match_faces_to_bodies
 from albumtag.vision.boxes import iou_matrix
 from albumtag.vision.face_detector import FaceDetection, FaceDetector
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
-from trainer.bodies.evaluate import GROUP_HEADS, head_owner, read_rgb
+from trainer.bodies.evaluate import GROUP_HEADS, head_owner
 from trainer.config import resolve
 from trainer.manifest import update_manifest
+from trainer.images import read_rgb
 
 GROUP_SHOTS = {"couple.jpg", "selfie-many-people.jpg"}
 

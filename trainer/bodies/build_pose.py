@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import onnxruntime as ort
 import torch
@@ -34,6 +33,7 @@ from trainer.bodies.tflite_torch import TfliteModule
 from trainer.config import resolve
 from trainer.manifest import update_manifest
 from trainer.onnx_export import export_onnx
+from trainer.images import read_rgb
 
 PARITY_PHOTO = "faces-deepface/couple.jpg"
 PARITY_TOLERANCE = 2e-3  # relative to each output's largest magnitude
@@ -108,12 +108,6 @@ def parity(module: torch.nn.Module, path: Path, inputs: np.ndarray) -> dict[str,
     return {name: float(np.abs(g - w).max() / max(np.abs(w).max(), 1.0)) for name, g, w in zip(names, got, want)}
 
 
-def _read_rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(path)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
 
 def _inputs_spec(spec: PoseGraph) -> dict[str, Any]:
     return {
@@ -147,7 +141,7 @@ def build(config: dict[str, Any]) -> None:
     """Both graphs and their manifest entries (``evaluate`` adds the detection metrics)."""
     cache, version = resolve(config, "cache"), str(config["mediapipe_version"])
     models_root = resolve(config, "out")
-    photo = _read_rgb(resolve(config, "shared_data") / PARITY_PHOTO)
+    photo = read_rgb(resolve(config, "shared_data") / PARITY_PHOTO)
     build_graph(DETECTOR, extract(cache, version, DETECTOR.relative), models_root, photo,
                 anchors=ANCHORS, keypoints=list(ops.DETECTOR_KEYPOINTS))
     build_graph(LANDMARKS, extract(cache, version, LANDMARKS.relative), models_root, photo,

@@ -27,6 +27,7 @@ import numpy as np
 
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
 from trainer.manifest import update_manifest
+from trainer.images import read_rgb
 
 BBT = "group-bbt/examples/images"
 GROUP_HEADS: dict[str, dict[str, list[list[int]]]] = {
@@ -58,12 +59,6 @@ BACK_VIEW_NAME = "back-view (cuhk03 val/0006_08 on tanners_ridge)"
 BACK_VIEW_HEAD = [628, 220, 690, 282]
 BACK_VIEW_BODY = (610, 220, 704, 500)  # where the crop is pasted: x1, y1, x2, y2
 
-
-def read_rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(path)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def back_view_photo(shared: Path) -> np.ndarray:

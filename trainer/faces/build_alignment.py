@@ -33,6 +33,7 @@ from albumtag.vision.align import similarity_transform
 from albumtag.vision.face_detector import LANDMARK_ORDER, FaceDetection, FaceDetector
 from trainer.config import resolve
 from trainer.manifest import update_manifest
+from trainer.images import read_rgb
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
@@ -121,9 +122,6 @@ def training_photos(lfw: Path, max_people: int | None = None) -> list[Path]:
     people = sorted(p for p in lfw.iterdir() if p.is_dir() and is_training_person(p.name))[:max_people]
     return [photo for person in people for photo in sorted(person.glob("*.jpg"))[:PHOTOS_PER_PERSON]]
 
-
-def read_rgb(path: Path) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def chip_points(

@@ -25,6 +25,7 @@ from trainer.faces.mtcnn_nets import PIXEL_MEAN, PIXEL_SCALE, ForExport, load_ne
 from trainer.faces.mtcnn_weights import NET_NAMES, WeightsSource, download_wheel, load_state_dicts
 from trainer.manifest import update_manifest
 from trainer.onnx_export import export_onnx
+from trainer.images import read_rgb
 
 VERSION_PREFIX = "mtcnn-facenet-pytorch-"
 PARITY_PHOTO = "faces-deepface/couple.jpg"
@@ -79,12 +80,6 @@ def parity(module: torch.nn.Module, path: Path, inputs: np.ndarray) -> dict[str,
     return {name: float(np.abs(g - w.numpy()).max()) for name, g, w in zip(names, got, want)}
 
 
-def _read_rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(path)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
 
 def _inputs_spec(net: str) -> dict[str, Any]:
     side = CROP_SIZE.get(net)
@@ -116,7 +111,7 @@ def build(config: dict[str, Any]) -> None:
     models_root = resolve(config, "out")
     source = download_wheel(resolve(config, "cache"), str(config["facenet_pytorch_version"]))
     state_dicts = load_state_dicts(source)
-    photo = _read_rgb(resolve(config, "shared_data") / PARITY_PHOTO)
+    photo = read_rgb(resolve(config, "shared_data") / PARITY_PHOTO)
     for net in NET_NAMES:
         module = ForExport(load_net(net, state_dicts[net])).eval()
         path = models_root / "face_detector" / f"{net}.onnx"
