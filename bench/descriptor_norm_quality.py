@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from albumtag.embed.face_descriptor import FaceDescriptor  # noqa: E402
 from albumtag.vision.align import face_chip, load_template  # noqa: E402
 from albumtag.vision.face_detector import FaceDetector  # noqa: E402
-from trainer.faces.build_alignment import is_training_person  # noqa: E402
+from albumtag.evaluation.splits import is_training_person  # noqa: E402
 from trainer.images import read_rgb  # noqa: E402
 
 LFW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces-lfw"

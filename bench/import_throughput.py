@@ -47,7 +47,7 @@ def full_import(folder: Path, workers: int) -> tuple[float, int, float]:
     from albumtag.app.importer import import_folders
     from albumtag.app.stages.decode import DecodeStage
     from albumtag.library.database import Library
-    from bench.process_memory import TreePeakRss
+    from albumtag.evaluation.process_memory import TreePeakRss
 
     with tempfile.TemporaryDirectory() as tmp, TreePeakRss() as peak:
         library = Library.open(Path(tmp) / "bench.albumtag")

@@ -107,7 +107,8 @@ def test_chips_agree_with_dlib_on_held_out_lfw_people() -> None:
     pytest.importorskip("face_recognition_models")
     from albumtag.vision.face_detector import FaceDetector
     from trainer.faces.build_alignment import (
-        CHIP_PADDING, CHIP_SIZE, DlibReference, face_region_probes, is_training_person, match)
+        CHIP_PADDING, CHIP_SIZE, DlibReference, face_region_probes, match)
+    from albumtag.evaluation.splits import is_training_person
     from trainer.images import read_rgb
 
     lfw = SHARED / "faces-lfw"

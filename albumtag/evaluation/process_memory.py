@@ -36,17 +36,19 @@ def tree_rss_kb(root: int) -> int:
 
 
 class TreePeakRss:
-    """``with TreePeakRss() as peak: ...`` then ``peak.mb``: the largest sum seen."""
+    """``with TreePeakRss() as peak: ...`` then ``peak.mb``: the largest sum seen over the
+    process ``root`` (this one by default) and its descendants."""
 
-    def __init__(self, interval_s: float = 0.1) -> None:
+    def __init__(self, interval_s: float = 0.1, root: int | None = None) -> None:
         self.interval_s = interval_s
+        self.root = root or os.getpid()
         self.peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(os.getpid()))
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.root))
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> TreePeakRss:

@@ -1,0 +1,64 @@
+"""Run one system on a list of photos in a process of its own, so its peak memory (with its
+worker processes) is measured alone and neither system warms caches for the other.
+
+    python -m albumtag.evaluation.run_system albumtag|reference PHOTOS.json OUT.npz [--device D]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from albumtag.evaluation.photo_sets import LabelledPhoto
+from albumtag.evaluation.process_memory import TreePeakRss
+from albumtag.evaluation.system_run import SystemRun
+
+SYSTEMS = ("albumtag", "reference")
+
+
+class SystemFailed(RuntimeError):
+    pass
+
+
+def measure(system: str, photos: list[LabelledPhoto], workdir: Path, device: str = "auto") -> SystemRun:
+    """Run ``system`` in a child process; its answers plus the peak RSS of its process tree."""
+    listing, out = workdir / f"{system}-photos.json", workdir / f"{system}.npz"
+    listing.write_text(json.dumps([[str(p.path), p.label] for p in photos]))
+    command = [sys.executable, "-m", "albumtag.evaluation.run_system", system, str(listing), str(out),
+               "--device", device]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as child:
+        with TreePeakRss(root=child.pid) as peak:
+            _, errors = child.communicate()
+    if child.returncode != 0:
+        raise SystemFailed(f"{system} failed (exit {child.returncode}):\n{errors[-2000:]}")
+    result = SystemRun.load(out)
+    result.peak_rss_mb = peak.mb
+    return result
+
+
+def _run(system: str, photos: list[LabelledPhoto], device: str) -> SystemRun:
+    if system == "albumtag":
+        from albumtag.evaluation import albumtag_system
+
+        return albumtag_system.run(photos, device)
+    from albumtag.evaluation import reference_system
+
+    return reference_system.run(photos)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("system", choices=SYSTEMS)
+    parser.add_argument("photos", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+    photos = [LabelledPhoto(Path(path), label) for path, label in json.loads(args.photos.read_text())]
+    _run(args.system, photos, args.device).save(args.out)
+
+
+if __name__ == "__main__":
+    main()
