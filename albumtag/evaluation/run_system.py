@@ -1,7 +1,10 @@
 """Run one system on a list of photos in a process of its own, so its peak memory (with its
 worker processes) is measured alone and neither system warms caches for the other.
 
-    python -m albumtag.evaluation.run_system albumtag|reference PHOTOS.json OUT.npz [--device D]
+    python -m albumtag.evaluation.run_system SYSTEM PHOTOS.json OUT.npz [--device D]
+
+Systems: ``albumtag`` (the whole importer into a temporary library), ``albumtag-faces`` (its
+face stage alone), ``reference`` (dlib as face_recognition runs it).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.process_memory import TreePeakRss
 from albumtag.evaluation.system_run import SystemRun
 
-SYSTEMS = ("albumtag", "reference")
+SYSTEMS = ("albumtag", "albumtag-faces", "reference")
 
 
 class SystemFailed(RuntimeError):
@@ -44,6 +47,10 @@ def _run(system: str, photos: list[LabelledPhoto], device: str) -> SystemRun:
         from albumtag.evaluation import albumtag_system
 
         return albumtag_system.run(photos, device)
+    if system == "albumtag-faces":
+        from albumtag.evaluation import face_system
+
+        return face_system.run(photos, device)
     from albumtag.evaluation import reference_system
 
     return reference_system.run(photos)

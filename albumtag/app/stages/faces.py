@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
-from albumtag.embed.face_descriptor import FACE_FEATURE, FaceDescriptor
+from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, FaceDescriptor
 from albumtag.app.stages.photo_batches import prefetched_batches
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import Album, AssignedBy, Feature, PersonInstance, Photo
@@ -27,7 +27,7 @@ from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
 from albumtag.vision.align import face_chip, load_template
 from albumtag.vision.boxes import iou_matrix
-from albumtag.vision.face_detector import FaceDetector
+from albumtag.vision.face_detector import FaceDetection, FaceDetector
 from albumtag.vision.face_quality import QualitySignals, face_size, quality_score, sharpness, yaw_ratio
 
 STAGE_NAME = "faces"
@@ -90,16 +90,25 @@ class FaceStage(Stage[FaceJob, FaceResult]):
             return
         images = [array for _, (_, array) in usable]
         detections = self.detector.detect_batch(images)
+        chips, descriptors = self.describe(images, detections)
+        for (job, (scale, _)), found, photo_chips, photo_descriptors in zip(usable, detections, chips, descriptors):
+            faces = [self._record(d, chip, descriptor, scale)
+                     for d, chip, descriptor in zip(found, photo_chips, photo_descriptors)]
+            yield job, FaceResult(faces)
+
+    def describe(self, images: list[np.ndarray], detections: list[list[FaceDetection]]
+                 ) -> tuple[list[list[np.ndarray]], list[np.ndarray]]:
+        """Aligned chips and descriptors of every detected face, per photo; the descriptor
+        runs once over the whole batch."""
         chips = [[face_chip(image, d.landmarks, self.template) for d in found]
                  for image, found in zip(images, detections)]
         flat = [chip for per_photo in chips for chip in per_photo]
-        descriptors = iter(self.descriptor.describe(np.stack(flat)) if flat else [])
-        for (job, (scale, _)), found, photo_chips in zip(usable, detections, chips):
-            faces = [self._record(d, chip, next(descriptors), scale) for d, chip in zip(found, photo_chips)]
-            yield job, FaceResult(faces)
+        vectors = self.descriptor.describe(np.stack(flat)) if flat else np.zeros((0, EMBEDDING_SIZE), np.float32)
+        bounds = np.cumsum([0] + [len(c) for c in chips])
+        return chips, [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
     @staticmethod
-    def _record(detection, chip: np.ndarray, descriptor: np.ndarray, scale: float) -> FaceRecord:
+    def _record(detection: FaceDetection, chip: np.ndarray, descriptor: np.ndarray, scale: float) -> FaceRecord:
         landmarks = (detection.landmarks * scale).astype(np.float32)
         signals = QualitySignals(face_size(landmarks), yaw_ratio(landmarks), sharpness(chip),
                                  detection.score)
