@@ -15,10 +15,11 @@ from albumtag.app.progress import Progress
 from albumtag.app.settings import EngineSettings
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE
 from albumtag.evaluation.photo_sets import LabelledPhoto, staged_album
-from albumtag.evaluation.system_run import SystemRun, largest
+from albumtag.evaluation.system_run import SystemRun, pick_face
 from albumtag.library.database import Library
 from albumtag.library.schema import Feature, PersonInstance, Photo
 from albumtag.library.vectors import from_blob
+from albumtag.recognize.open_set import load_tail
 from albumtag.runtime.providers import Device
 
 Face = tuple[tuple[float, float, float, float], np.ndarray, int | None]  # box, vector, person
@@ -59,11 +60,12 @@ def _answers(relpaths: list[str], faces: dict[str, list[Face]]) -> SystemRun:
     clusters: list[int | None] = []
     for k, relpath in enumerate(relpaths):
         photo_faces = faces.get(relpath, [])
-        pick = largest([box for box, _, _ in photo_faces])
+        pick = pick_face([box for box, _, _ in photo_faces], 0, 0, "largest")
         clusters.append(None if pick is None else photo_faces[pick][2])
         if pick is not None:
             found[k], vectors[k] = True, photo_faces[pick][1]
-    return SystemRun(found, vectors, clusters, sum(map(len, faces.values())), threshold=MATCH_DISTANCE)
+    return SystemRun(found, vectors, clusters, sum(map(len, faces.values())), threshold=MATCH_DISTANCE,
+                     impostor_tail=load_tail().to_json())
 
 
 def run(photos: list[LabelledPhoto], device: Device | str = Device.AUTO) -> SystemRun:

@@ -17,11 +17,12 @@ from albumtag.app.stages.faces import PHOTOS_PER_BATCH, FaceJob, FaceStage
 from albumtag.app.stages.photo_batches import prefetched_batches
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, MATCH_DISTANCE
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.system_run import SystemRun, largest
+from albumtag.evaluation.system_run import SystemRun, pick_face
 from albumtag.runtime.providers import Device
 
 
-def run(photos: list[LabelledPhoto], device: Device | str = Device.AUTO, models_root: Path | None = None) -> SystemRun:
+def run(photos: list[LabelledPhoto], device: Device | str = Device.AUTO, models_root: Path | None = None,
+        pick: str = "largest") -> SystemRun:
     stage = FaceStage(device, models_root)
     jobs = [FaceJob(k, str(photo.path)) for k, photo in enumerate(photos)]
     found = np.zeros(len(photos), bool)
@@ -36,11 +37,11 @@ def run(photos: list[LabelledPhoto], device: Device | str = Device.AUTO, models_
         seconds["detect"] += (now := time.perf_counter()) - clock
         _, descriptors = stage.describe(images, detections)
         seconds["describe"] += time.perf_counter() - now
-        for (job, _), found_faces, photo_vectors in zip(usable, detections, descriptors):
-            pick = largest([d.box for d in found_faces])
+        for (job, image), found_faces, photo_vectors in zip(usable, detections, descriptors):
+            chosen = pick_face([d.box for d in found_faces], image.shape[1], image.shape[0], pick)
             faces += len(found_faces)
-            if pick is not None:
-                found[job.photo_id], vectors[job.photo_id] = True, photo_vectors[pick]
+            if chosen is not None:
+                found[job.photo_id], vectors[job.photo_id] = True, photo_vectors[chosen]
     seconds["total"] = time.perf_counter() - started
     seconds["decode"] = seconds["total"] - seconds["detect"] - seconds["describe"]  # waiting on it
     return SystemRun(found, vectors, [None] * len(photos), faces, seconds, MATCH_DISTANCE)

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.system_run import SystemRun, largest
+from albumtag.evaluation.system_run import SystemRun, pick_face
 
 UPSAMPLE = 1  # face_recognition's number_of_times_to_upsample default
 JITTERS = 1  # face_recognition's num_jitters default
@@ -75,32 +75,32 @@ def _cluster(vectors: list[np.ndarray]) -> list[int]:
     return list(dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in vectors], CLUSTER_THRESHOLD))
 
 
-def run(photos: list[LabelledPhoto]) -> SystemRun:
+def run(photos: list[LabelledPhoto], pick: str = "largest") -> SystemRun:
     faces = DlibFaces()
     seconds = dict.fromkeys(("decode", "detect", "describe", "group"), 0.0)
     every_vector: list[np.ndarray] = []
-    largest_face: list[int | None] = []  # index into every_vector
+    chosen_face: list[int | None] = []  # index into every_vector
     for photo in photos:
         clock = time.perf_counter()
         try:
             image = load_upright(photo.path)
         except OSError:
-            largest_face.append(None)
+            chosen_face.append(None)
             continue
         seconds["decode"] += (now := time.perf_counter()) - clock
         shapes = faces.detect(image)
         seconds["detect"] += (clock := time.perf_counter()) - now
         vectors = [faces.describe(image, shape) for shape in shapes]
         seconds["describe"] += time.perf_counter() - clock
-        pick = largest([_box(s) for s in shapes])
-        largest_face.append(None if pick is None else len(every_vector) + pick)
+        chosen = pick_face([_box(s) for s in shapes], image.shape[1], image.shape[0], pick)
+        chosen_face.append(None if chosen is None else len(every_vector) + chosen)
         every_vector += vectors
     clock = time.perf_counter()
     labels = _cluster(every_vector) if every_vector else []
     seconds["group"] = time.perf_counter() - clock
     seconds["total"] = sum(seconds.values())
-    found = np.array([k is not None for k in largest_face])
+    found = np.array([k is not None for k in chosen_face])
     vectors = np.zeros((len(photos), 128), np.float32)
-    vectors[found] = [every_vector[k] for k in largest_face if k is not None]
-    clusters = [None if k is None else labels[k] for k in largest_face]
+    vectors[found] = [every_vector[k] for k in chosen_face if k is not None]
+    clusters = [None if k is None else labels[k] for k in chosen_face]
     return SystemRun(found, vectors, clusters, len(every_vector), seconds, MATCH_THRESHOLD)

@@ -13,6 +13,8 @@ from albumtag.evaluation.metrics import (
     open_set_far,
     singletons_for_missing,
 )
+
+OPEN_SET_ENROL = 5  # photos enrolled per person in the leave-one-person-out trial
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.system_run import SystemRun
 
@@ -36,6 +38,7 @@ def figures(photos: list[LabelledPhoto], run: SystemRun) -> dict[str, Any]:
     quality = bcubed(labels, clusters)
     distances = distance_matrix(run.vectors, run.found)
     people = {y for y in labels if y is not None}
+    threshold = run.threshold_for(OPEN_SET_ENROL * (len(people) - 1))
     total = run.seconds.get("total", 0.0)
     return {
         "people": len(people),
@@ -49,8 +52,8 @@ def figures(photos: list[LabelledPhoto], run: SystemRun) -> dict[str, Any]:
         "clusters": len({c for c, s in zip(clusters, scored) if s}),
         "kshot_1": _kshot(labels, distances, 1),
         "kshot_5": _kshot(labels, distances, 5),
-        "open_set_far": open_set_far(labels, distances, run.threshold) if len(people) > 1 else None,
-        "threshold": run.threshold,
+        "open_set_far": open_set_far(labels, distances, threshold, OPEN_SET_ENROL) if len(people) > 1 else None,
+        "threshold": threshold,
         "photos_per_s": len(photos) / total if total else None,
         "stage_photos_per_s": {stage: len(photos) / s for stage, s in run.seconds.items() if s > 0},
         "seconds": run.seconds,

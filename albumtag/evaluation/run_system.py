@@ -17,7 +17,7 @@ from pathlib import Path
 
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.process_memory import TreePeakRss
-from albumtag.evaluation.system_run import SystemRun
+from albumtag.evaluation.system_run import PICK_RULES, SystemRun
 
 SYSTEMS = ("albumtag", "albumtag-faces", "reference")
 
@@ -26,12 +26,13 @@ class SystemFailed(RuntimeError):
     pass
 
 
-def measure(system: str, photos: list[LabelledPhoto], workdir: Path, device: str = "auto") -> SystemRun:
+def measure(system: str, photos: list[LabelledPhoto], workdir: Path, device: str = "auto",
+            pick: str = "largest") -> SystemRun:
     """Run ``system`` in a child process; its answers plus the peak RSS of its process tree."""
     listing, out = workdir / f"{system}-photos.json", workdir / f"{system}.npz"
     listing.write_text(json.dumps([[str(p.path), p.label] for p in photos]))
     command = [sys.executable, "-m", "albumtag.evaluation.run_system", system, str(listing), str(out),
-               "--device", device]
+               "--device", device, "--pick", pick]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as child:
         with TreePeakRss(root=child.pid) as peak:
             _, errors = child.communicate()
@@ -42,7 +43,7 @@ def measure(system: str, photos: list[LabelledPhoto], workdir: Path, device: str
     return result
 
 
-def _run(system: str, photos: list[LabelledPhoto], device: str) -> SystemRun:
+def _run(system: str, photos: list[LabelledPhoto], device: str, pick: str) -> SystemRun:
     if system == "albumtag":
         from albumtag.evaluation import albumtag_system
 
@@ -50,10 +51,10 @@ def _run(system: str, photos: list[LabelledPhoto], device: str) -> SystemRun:
     if system == "albumtag-faces":
         from albumtag.evaluation import face_system
 
-        return face_system.run(photos, device)
+        return face_system.run(photos, device, pick=pick)
     from albumtag.evaluation import reference_system
 
-    return reference_system.run(photos)
+    return reference_system.run(photos, pick)
 
 
 def main() -> None:
@@ -62,9 +63,11 @@ def main() -> None:
     parser.add_argument("photos", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--pick", choices=PICK_RULES, default="largest",
+                        help="which face is the labelled person (albumtag always uses the largest)")
     args = parser.parse_args()
     photos = [LabelledPhoto(Path(path), label) for path, label in json.loads(args.photos.read_text())]
-    _run(args.system, photos, args.device).save(args.out)
+    _run(args.system, photos, args.device, args.pick).save(args.out)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Recognition-level models the app ships: open-set calibration (more to come: fusion weights)."""
