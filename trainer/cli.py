@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from albumtag.library.errors import LibraryError
 from trainer.config import load_config
 from trainer.tasks import TASKS
 
@@ -15,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="YAML config (default: trainer/configs/TASK.yaml)")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="override the config's device")
     parser.add_argument("--out", type=Path, help="models folder to write (default: resources/models)")
+    parser.add_argument("--library", type=Path, help="the AlbumTag library (personalise)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config value, e.g. --set epochs=2")
     return parser
@@ -27,5 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         config["device"] = args.device
     if args.out:
         config["out"] = str(args.out)
-    TASKS[args.task](config)
+    if args.library:
+        config["library"] = str(args.library)
+    try:
+        TASKS[args.task](config)
+    except LibraryError as error:  # busy, missing or too new: say so, no traceback
+        print(f"trainer {args.task}: {error}", file=sys.stderr)
+        return 1
     return 0

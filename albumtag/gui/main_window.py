@@ -14,9 +14,11 @@ from albumtag.app.importer import ImportReport, import_folders, rescan
 from albumtag.app.settings import EngineSettings
 from albumtag.app.people import list_people
 from albumtag.app.status import library_status, photo_failures
+from albumtag.app.training import PERSONALISE, trainer_missing
 from albumtag.gui.models.photo_list_model import PhotoListModel
 from albumtag.gui.models.thumbnail_list_model import ItemRole
 from albumtag.gui.dialogs.settings_dialog import SettingsDialog
+from albumtag.gui.dialogs.trainer_dialog import TrainerDialog
 from albumtag.gui.people_controller import PeopleController
 from albumtag.gui.settings_store import load_engine_settings, save_engine_settings, save_library_path
 from albumtag.gui.thumbnail_loader import ThumbnailLoader, pil_to_qimage
@@ -66,6 +68,7 @@ class MainWindow(MainWindowView):
         self.quit_action.triggered.connect(self.close)
         self.undo_action.triggered.connect(self.undo)
         self.settings_action.triggered.connect(self.open_settings)
+        self.personalise_action.triggered.connect(self.personalise)
         self.search_bar.search_requested.connect(self.search)
         self.sidebar.currentItemChanged.connect(self._on_nav)
         self.grid.activated.connect(self._open_photo)
@@ -160,6 +163,20 @@ class MainWindow(MainWindowView):
             if dialog.library_path() != self.library.path:
                 save_library_path(dialog.library_path())
                 self.statusBar().showMessage("The new library opens the next time AlbumTag starts.", 8000)
+
+    def personalise(self) -> TrainerDialog | None:
+        """Models › Personalise: the trainer adapts recognition to this library, in its own
+        process; the dialog is returned (non-modal) so the window stays usable meanwhile."""
+        if self.worker is not None:
+            self.statusBar().showMessage("Wait for the import to finish (or cancel it) first.", 8000)
+            return None
+        if (missing := trainer_missing()) is not None:
+            QMessageBox.warning(self, "Personalise recognition", f"Cannot personalise: {missing}.")
+            return None
+        dialog = TrainerDialog("Personalise recognition", PERSONALISE, self.library.path, self)
+        dialog.finished_ok.connect(lambda: self.refresh(reload_page=False))
+        dialog.show()
+        return dialog
 
     def show_photos(self, title: str, photos: list[browse.PhotoItem]) -> None:
         self.grid_heading.setText(f"{title} — {plural(len(photos), 'photo')}")

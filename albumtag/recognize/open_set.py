@@ -46,6 +46,17 @@ class ImpostorTail:
         per_pair = 1.0 - (1.0 - far) ** (1.0 / max(gallery_faces, 1))
         return float(np.interp(np.log(per_pair), np.log(self.probabilities), self.distances))
 
+    def cdf(self, distances: np.ndarray) -> np.ndarray:
+        """P(different-person distance < d), read off the stored tail (log-interpolated)."""
+        return np.exp(np.interp(distances, self.distances, np.log(self.probabilities)))
+
+    def blended(self, other: ImpostorTail, weight: float, version: str = "") -> ImpostorTail:
+        """The tail of the mixture ``weight * other + (1 - weight) * self``: a library's own
+        impostors, trusted in proportion to how many there are, over the shipped prior."""
+        grid = np.union1d(self.distances, other.distances)
+        mixed = np.maximum.accumulate((1 - weight) * self.cdf(grid) + weight * other.cdf(grid))
+        return ImpostorTail(self.probabilities.copy(), np.interp(self.probabilities, mixed, grid), version)
+
     def to_json(self) -> str:
         return json.dumps({"probabilities": self.probabilities.tolist(),
                            "distances": [round(float(d), 6) for d in self.distances]}, indent=1)

@@ -77,6 +77,8 @@ class MainWindowView(QMainWindow):
         self.undo_action = QAction("&Undo", self, shortcut=QKeySequence.StandardKey.Undo)
         self.undo_action.setEnabled(False)
         self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)
+        self.personalise_action = QAction("&Personalise recognition…", self)
+        self.personalise_action.setStatusTip("Adapt recognition to the people in this library (runs the trainer)")
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -88,3 +90,5 @@ class MainWindowView(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.settings_action)
+        models_menu = self.menuBar().addMenu("&Models")
+        models_menu.addAction(self.personalise_action)

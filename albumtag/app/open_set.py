@@ -1,0 +1,37 @@
+"""The library's open-set calibration: the shipped impostor tail, or the one ``personalise``
+fitted to this library's own faces (stored in the library, so it travels with it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from albumtag.library.database import Library
+from albumtag.library.schema import AssignedBy, LibraryInfo, PersonInstance
+from albumtag.recognize.open_set import DEFAULT_FAR, ImpostorTail, load_tail
+
+TAIL_KEY = "open_set_tail"
+FIXED = (AssignedBy.USER, AssignedBy.METADATA)
+
+
+def library_tail(library: Library) -> ImpostorTail:
+    with library.session() as session:
+        stored = session.get(LibraryInfo, TAIL_KEY)
+        return ImpostorTail.from_json(stored.value, "library") if stored else load_tail()
+
+
+def save_library_tail(library: Library, tail: ImpostorTail) -> None:
+    with library.session() as session:
+        session.merge(LibraryInfo(key=TAIL_KEY, value=tail.to_json()))
+
+
+def enrolled_faces(library: Library) -> int:
+    """Faces confirmed by the user or imported tags: the gallery a stranger is compared with."""
+    with library.session() as session:
+        return session.scalar(select(func.count(PersonInstance.id)).where(
+            PersonInstance.assigned_by.in_(FIXED), PersonInstance.face_x1.is_not(None))) or 0
+
+
+def acceptance_distance(library: Library, far: float = DEFAULT_FAR) -> float:
+    """Below this face distance a face is taken for an enrolled person: the stated
+    false-accept rate at the library's current number of enrolled faces."""
+    return library_tail(library).threshold(enrolled_faces(library), far)

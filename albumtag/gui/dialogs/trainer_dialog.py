@@ -1,0 +1,93 @@
+"""Runs one trainer task in its own process (QProcess) with live progress and Cancel.
+
+The window stays responsive (nothing runs on the UI thread), a trainer crash is reported,
+not fatal, and Cancel stops the process at once; the trainer writes its results
+atomically, so a cancelled run leaves the previous models and calibration in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QProcess, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from albumtag.app.training import parse_progress, trainer_command
+
+
+class TrainerDialog(QDialog):
+    """``finished_ok`` is emitted when the task ended successfully."""
+
+    finished_ok = Signal()
+
+    def __init__(self, title: str, task: str, library: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        self.message = QLabel("Starting…")
+        self.message.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # busy until the first progress line
+        self.log = QPlainTextEdit(readOnly=True)
+        self.log.setMaximumBlockCount(500)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.message, self.bar, self.log, self.buttons):
+            layout.addWidget(widget)
+        self.process = QProcess(self)
+        self.process.readyReadStandardOutput.connect(self._read_output)
+        self.process.readyReadStandardError.connect(self._read_errors)
+        self.process.finished.connect(self._on_finished)
+        self.process.errorOccurred.connect(self._on_error)
+        program, *arguments = trainer_command(task, library)
+        self.process.start(program, arguments)
+
+    @property
+    def running(self) -> bool:
+        return self.process.state() != QProcess.ProcessState.NotRunning
+
+    def _read_output(self) -> None:
+        for line in bytes(self.process.readAllStandardOutput()).decode(errors="replace").splitlines():
+            progress = parse_progress(line)
+            if progress is None:
+                self.log.appendPlainText(line)
+                continue
+            self.bar.setRange(0, progress.total)
+            self.bar.setValue(progress.step)
+            eta = f" — about {progress.eta_s:.0f} s left" if progress.eta_s else ""
+            self.message.setText(f"{progress.message}{eta}")
+
+    def _read_errors(self) -> None:
+        self.log.appendPlainText(bytes(self.process.readAllStandardError()).decode(errors="replace").rstrip())
+
+    def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._read_output()
+        self._read_errors()
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+        if status == QProcess.ExitStatus.NormalExit and code == 0:
+            self.bar.setRange(0, 1)
+            self.bar.setValue(1)
+            self.finished_ok.emit()
+        else:
+            self.message.setText(f"Stopped (exit code {code}); nothing was changed. Details below.")
+
+    def _on_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.message.setText(f"The trainer could not start: {self.process.errorString()}")
+            self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+
+    def reject(self) -> None:
+        """Cancel (or Close): stop a running task first, and wait for it to end."""
+        if self.running:
+            self.process.kill()
+            self.process.waitForFinished(5000)
+        super().reject()

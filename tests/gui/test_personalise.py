@@ -1,0 +1,63 @@
+"""Models › Personalise recognition: the trainer runs in its own process with live progress,
+adapts the library's open-set calibration, and Cancel leaves the library as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from albumtag.app.importer import import_folders
+from albumtag.app.open_set import TAIL_KEY, library_tail
+from albumtag.gui.main_window import MainWindow
+from albumtag.library.database import Library
+from albumtag.library.schema import LibraryInfo
+
+
+@pytest.fixture
+def group_library(tmp_path: Path, shared_data: Path, library: Library) -> Library:
+    """The five group photos: faces seen together are different people (44 pairs)."""
+    folder = tmp_path / "Friends"
+    folder.mkdir()
+    for i in range(1, 6):
+        shutil.copy(shared_data / "group-bbt" / "examples" / "images" / f"bbt{i}.jpg", folder)
+    import_folders(library, [folder])
+    return library
+
+
+@pytest.fixture
+def window(qtbot, group_library: Library):
+    win = MainWindow(group_library)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def _stored_tail(library: Library) -> str | None:
+    with library.session() as session:
+        row = session.get(LibraryInfo, TAIL_KEY)
+        return row.value if row else None
+
+
+def test_personalise_from_the_menu(qtbot, window: MainWindow, group_library: Library) -> None:
+    shipped = library_tail(group_library).threshold(100)
+    dialog = window.personalise()
+    assert dialog is not None and dialog.isVisible() and not dialog.isModal()
+    with qtbot.waitSignal(dialog.finished_ok, timeout=120_000):
+        pass
+    assert dialog.bar.value() == dialog.bar.maximum() == 1
+    assert "impostor pairs from this library" in dialog.message.text()
+    tail = library_tail(group_library)
+    assert tail.version == "library" and _stored_tail(group_library) is not None
+    assert tail.threshold(100) != pytest.approx(shipped, abs=1e-9)  # the library's own pairs count
+    dialog.reject()
+
+
+def test_cancel_stops_the_trainer_and_changes_nothing(qtbot, window: MainWindow, group_library: Library) -> None:
+    dialog = window.personalise()
+    assert dialog is not None and dialog.running
+    dialog.reject()  # the Cancel button
+    assert not dialog.running
+    assert _stored_tail(group_library) is None
