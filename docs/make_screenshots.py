@@ -62,6 +62,18 @@ def settings_dialog(app: QApplication, window) -> None:
     dialog.close()
 
 
+def personalise_dialog(app: QApplication, window) -> None:
+    """Models › Personalise recognition, once the trainer has finished."""
+    dialog = window.personalise()
+    end = time.monotonic() + 120
+    while dialog.running and time.monotonic() < end:
+        settle(app, window, 0.5)
+    settle(app, window)
+    dialog.grab().save(str(OUT / "personalise.png"))
+    print(f"saved {OUT / 'personalise.png'}")
+    dialog.close()
+
+
 def main() -> None:
     if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen" or not os.environ.get("DISPLAY"):
         sys.exit("run under an X server (xvfb-run), not offscreen")
@@ -100,6 +112,7 @@ def main() -> None:
         shoot(app, window, "errors")
         search_two_people(app, window, people)
         settings_dialog(app, window)
+        personalise_dialog(app, window)
         window.close()
         library.close()
 

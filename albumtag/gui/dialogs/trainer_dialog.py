@@ -34,10 +34,12 @@ class TrainerDialog(QDialog):
         self.setMinimumWidth(520)
         self.message = QLabel("Starting…")
         self.message.setWordWrap(True)
+        self.message.setMinimumHeight(2 * self.message.fontMetrics().height())
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy until the first progress line
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(500)
+        self.log.hide()  # shown once the trainer has something to say besides progress
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -59,7 +61,7 @@ class TrainerDialog(QDialog):
         for line in bytes(self.process.readAllStandardOutput()).decode(errors="replace").splitlines():
             progress = parse_progress(line)
             if progress is None:
-                self.log.appendPlainText(line)
+                self._append(line)
                 continue
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.step)
@@ -67,12 +69,18 @@ class TrainerDialog(QDialog):
             self.message.setText(f"{progress.message}{eta}")
 
     def _read_errors(self) -> None:
-        self.log.appendPlainText(bytes(self.process.readAllStandardError()).decode(errors="replace").rstrip())
+        self._append(bytes(self.process.readAllStandardError()).decode(errors="replace").rstrip())
+
+    def _append(self, text: str) -> None:
+        if text.strip():
+            self.log.show()
+            self.log.appendPlainText(text)
 
     def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._read_output()
         self._read_errors()
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+        self.adjustSize()
         if status == QProcess.ExitStatus.NormalExit and code == 0:
             self.bar.setRange(0, 1)
             self.bar.setValue(1)
