@@ -210,3 +210,56 @@ def test_dropping_a_group_onto_another_merges_them(qtbot, window, library, frien
         merged = session.scalars(select(PersonInstance).where(PersonInstance.person_id == target.id)).all()
     assert len(merged) == dragged.instances + target.instances
     assert window.undo_action.isEnabled()
+
+
+def test_cancel_import_keeps_what_was_done_and_rescan_finishes(qtbot, window, library, friends, monkeypatch) -> None:
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(friends))
+    window.add_folder_action.trigger()
+    qtbot.waitUntil(window.progress_panel.cancel_button.isVisible, timeout=60_000)
+    qtbot.mouseClick(window.progress_panel.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.worker is None, timeout=IMPORT_TIMEOUT_MS)
+    assert "cancel" in window.statusBar().currentMessage().lower()
+    window.rescan_action.trigger()
+    qtbot.waitUntil(lambda: window.worker is None, timeout=IMPORT_TIMEOUT_MS)
+    status = library_status(library)
+    assert status.stages["decode"] == {"done": 5, "failed": 1} and status.stages["faces"]["done"] == 5
+
+
+def test_shift_select_and_confirm_a_whole_group_with_y(qtbot, window, library, friends, monkeypatch) -> None:
+    _import(qtbot, window, friends, monkeypatch)
+    _nav(window, "unnamed")
+    people_grid = window.people_view.grid
+    people_grid.activated.emit(people_grid.model().index(0))
+    grid = window.faces_view.grid
+    model = grid.model()
+    grid.setCurrentIndex(model.index(0))
+    qtbot.keyClick(grid, Qt.Key.Key_End, Qt.KeyboardModifier.ShiftModifier)
+    assert len(grid.selectionModel().selectedIndexes()) == model.rowCount() >= 2
+    qtbot.keyClick(grid, Qt.Key.Key_Y)
+    assert model.rowCount() == len(grid.selectionModel().selectedIndexes())  # nothing moved away
+    ids = [model.item(r).instance_id for r in range(model.rowCount())]
+    with library.session() as session:
+        faces = [session.get(PersonInstance, i) for i in ids]
+        assert all(f.assigned_by == AssignedBy.USER and f.person_id == window.people.person.id for f in faces)
+
+
+def test_hide_and_delete_people_keep_their_faces(qtbot, window, library, friends, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    _import(qtbot, window, friends, monkeypatch)
+    _nav(window, "unnamed")
+    grid = window.people_view.grid
+    model = grid.model()
+    hidden, deleted = model.item(0), model.item(1)
+    grid.setCurrentIndex(model.index(0))
+    qtbot.mouseClick(window.people_view.hide_button, Qt.MouseButton.LeftButton)
+    assert hidden.id not in {model.item(r).id for r in range(model.rowCount())}
+    row = next(r for r in range(model.rowCount()) if model.item(r).id == deleted.id)
+    grid.setCurrentIndex(model.index(row))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(window.people_view.delete_button, Qt.MouseButton.LeftButton)
+    with library.session() as session:
+        assert session.get(Person, hidden.id).hidden
+        assert session.get(Person, deleted.id) is None
+        orphans = session.scalars(select(PersonInstance).where(PersonInstance.person_id.is_(None))).all()
+        assert len(orphans) >= deleted.instances  # the faces stay, as unknown
