@@ -63,3 +63,10 @@ def test_bench_rejects_a_folder_without_people(tmp_path: Path, capsys: pytest.Ca
     (tmp_path / "flat").mkdir()
     assert main([str(tmp_path / "flat")]) == 2
     assert "albumtag-bench:" in capsys.readouterr().err
+
+
+def test_albumtag_bench_is_an_installed_command() -> None:
+    from importlib.metadata import entry_points
+
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts.get("albumtag-bench") == "albumtag.evaluation.cli:main"
