@@ -11,12 +11,12 @@ import numpy as np
 from sqlalchemy import func, select
 
 from albumtag.app.people import FaceRef
+from albumtag.app.open_set import acceptance_distance
 from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
 from albumtag.library.database import Library
-from albumtag.library.schema import Album, AssignedBy, Feature, Person, PersonInstance, Photo
+from albumtag.library.schema import CONFIRMED_BY, Album, AssignedBy, Feature, Person, PersonInstance, Photo
 from albumtag.library.vectors import from_blob
 
-FIXED = (AssignedBy.USER, AssignedBy.METADATA)
 
 Box = tuple[float, float, float, float]
 
@@ -116,10 +116,11 @@ class FaceItem:
         return replace(self, confirmed=True, score=1.0)
 
 
-def suggestion_score(distance: float) -> float:
-    """Descriptor distance to the nearest confirmed face as 0..1 (0.6, dlib's match
-    threshold, is 0.5). Replaced by calibrated probabilities once recognition learns them."""
-    return float(np.clip(1.0 - distance / (2 * MATCH_DISTANCE), 0.0, 1.0))
+def suggestion_score(distance: float, accept: float) -> float:
+    """Descriptor distance to the nearest confirmed face as 0..1, where 0.5 is the library's
+    calibrated acceptance distance ``accept`` (``app.open_set``): above 0.5 a face is closer
+    than a stranger would be at the stated false-accept rate."""
+    return float(np.clip(1.0 - distance / (2 * accept), 0.0, 1.0))
 
 
 def person_faces(library: Library, person_id: int) -> list[FaceItem]:
@@ -132,14 +133,15 @@ def person_faces(library: Library, person_id: int) -> list[FaceItem]:
                   isouter=True)
             .where(PersonInstance.person_id == person_id, PersonInstance.face_x1.is_not(None),
                    Photo.content_hash.is_not(None))).all()
-    confirmed = [r for r in rows if r[0].assigned_by in FIXED]
+    confirmed = [r for r in rows if r[0].assigned_by in CONFIRMED_BY]
     anchors = np.stack([from_blob(r[4]) for r in confirmed if r[4] is not None]) if confirmed else None
+    accept = acceptance_distance(library) if anchors is not None else MATCH_DISTANCE
     items = []
     for inst, root, rel, digest, vector in rows:
         face = FaceRef(Path(root) / rel, digest, (inst.face_x1, inst.face_y1, inst.face_x2, inst.face_y2))
-        is_confirmed = inst.assigned_by in FIXED
+        is_confirmed = inst.assigned_by in CONFIRMED_BY
         score = 1.0 if is_confirmed or anchors is None or vector is None else suggestion_score(
-            float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))))
+            float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))), accept)
         items.append(FaceItem(inst.id, face, is_confirmed, inst.quality, score))
     return sorted(items, key=lambda f: (not f.confirmed, -f.score, -f.quality))
 

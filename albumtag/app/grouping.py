@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
+    CONFIRMED_BY,
     AssignedBy,
     DecisionState,
     Feature,
@@ -78,7 +79,7 @@ def load_faces(session: Session) -> Faces:
         vectors=np.stack([from_blob(r[2]) for r in rows]),
         quality=np.array([r[3] for r in rows], dtype=np.float64),
         person_ids=np.array([r[4] if r[4] is not None else -1 for r in rows]),
-        fixed=np.array([r[5] in (AssignedBy.USER, AssignedBy.METADATA) for r in rows]),
+        fixed=np.array([r[5] in CONFIRMED_BY for r in rows]),
     )
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from albumtag.library.database import Library
-from albumtag.library.schema import AssignedBy, LibraryInfo, PersonInstance
+from albumtag.library.schema import CONFIRMED_BY, LibraryInfo, PersonInstance
 from albumtag.recognize.open_set import DEFAULT_FAR, ImpostorTail, load_tail
 
 TAIL_KEY = "open_set_tail"
-FIXED = (AssignedBy.USER, AssignedBy.METADATA)
 
 
 def library_tail(library: Library) -> ImpostorTail:
@@ -28,7 +27,7 @@ def enrolled_faces(library: Library) -> int:
     """Faces confirmed by the user or imported tags: the gallery a stranger is compared with."""
     with library.session() as session:
         return session.scalar(select(func.count(PersonInstance.id)).where(
-            PersonInstance.assigned_by.in_(FIXED), PersonInstance.face_x1.is_not(None))) or 0
+            PersonInstance.assigned_by.in_(CONFIRMED_BY), PersonInstance.face_x1.is_not(None))) or 0
 
 
 def acceptance_distance(library: Library, far: float = DEFAULT_FAR) -> float:

@@ -58,6 +58,9 @@ class AssignedBy(str, enum.Enum):
     MODEL = "model"  # clustering or a classifier; never overrides the other two
 
 
+CONFIRMED_BY = (AssignedBy.USER, AssignedBy.METADATA)  # assignments the engine never moves
+
+
 class DecisionState(str, enum.Enum):
     SUGGESTED = "suggested"
     CONFIRMED = "confirmed"

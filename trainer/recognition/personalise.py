@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from albumtag.app.open_set import FIXED, library_tail, save_library_tail
+from albumtag.app.open_set import library_tail, save_library_tail
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
-from albumtag.library.schema import Feature, PersonInstance
+from albumtag.library.schema import CONFIRMED_BY, Feature, PersonInstance
 from albumtag.library.vectors import from_blob
 from albumtag.recognize.open_set import ImpostorTail, load_tail
 from trainer.progress import ProgressReporter
@@ -37,7 +37,7 @@ def _faces(library: Library) -> tuple[np.ndarray, list[int], list[int | None]]:
                                .join(PersonInstance, PersonInstance.id == Feature.instance_id)
                                .where(Feature.kind == FACE_FEATURE)).all()
     vectors = np.stack([from_blob(r[0]) for r in rows]) if rows else np.zeros((0, 128), np.float32)
-    return vectors, [r[1] for r in rows], [r[2] if r[3] in FIXED else None for r in rows]
+    return vectors, [r[1] for r in rows], [r[2] if r[3] in CONFIRMED_BY else None for r in rows]
 
 
 def impostor_pairs(photos: list[int], people: list[int | None], seed: int = 0) -> np.ndarray:

@@ -22,7 +22,7 @@ from albumtag.app.progress import CancelToken
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, FaceDescriptor
 from albumtag.app.stages.photo_batches import prefetched_batches
 from albumtag.library.model_versions import model_version_id
-from albumtag.library.schema import Album, AssignedBy, Feature, PersonInstance, Photo
+from albumtag.library.schema import CONFIRMED_BY, Album, Feature, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
 from albumtag.vision.align import face_chip, load_template
@@ -124,7 +124,7 @@ class FaceStage(Stage[FaceJob, FaceResult]):
 
     def store(self, session: Session, job: FaceJob, result: FaceResult) -> None:
         existing = list(session.scalars(select(PersonInstance).where(PersonInstance.photo_id == job.photo_id)))
-        kept = [i for i in existing if i.assigned_by in (AssignedBy.USER, AssignedBy.METADATA)]
+        kept = [i for i in existing if i.assigned_by in CONFIRMED_BY]
         for instance in existing:
             if instance not in kept:
                 session.delete(instance)
