@@ -49,6 +49,7 @@ def add_faces(library: Library, vectors: np.ndarray, start: int) -> None:
         model = model_version_id(session, "face_descriptor", "synthetic")
         ids = range(start, start + len(vectors))
         session.execute(insert(Photo), [{"id": i, "album_id": album_id, "relpath": f"{i}.jpg", "size": 1,
+                                         "content_hash": f"{i:032x}",
                                          "mtime_ns": 0, "missing": False} for i in ids])
         session.execute(insert(PersonInstance), [{"id": i, "photo_id": i, "quality": 0.9, "face_x1": 0.0,
                                                   "face_y1": 0.0, "face_x2": 1.0, "face_y2": 1.0} for i in ids])
