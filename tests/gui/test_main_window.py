@@ -24,12 +24,8 @@ IMPORT_TIMEOUT_MS = 240_000
 
 
 @pytest.fixture
-def window(qtbot, library: Library):
-    win = MainWindow(library)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
+def window(open_window, library: Library) -> MainWindow:
+    return open_window(library)
 
 
 class ProgressRecorder(QObject):

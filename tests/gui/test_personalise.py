@@ -27,12 +27,8 @@ def group_library(tmp_path: Path, shared_data: Path, library: Library) -> Librar
 
 
 @pytest.fixture
-def window(qtbot, group_library: Library):
-    win = MainWindow(group_library)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
+def window(open_window, group_library: Library) -> MainWindow:
+    return open_window(group_library)
 
 
 def _stored_tail(library: Library) -> str | None:
