@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="counts of photos per stage, and errors")
     commands.add_parser("errors", help="every photo that could not be imported, with the reason")
     commands.add_parser("people", help="named people and unnamed groups, with photo counts")
+    export = commands.add_parser("export-xmp", help="write confirmed people into XMP sidecars beside the photos")
+    export.add_argument("--album", help="only this album (default: every album)")
+    backup = commands.add_parser("backup", help="save people and tags to a portable file")
+    backup.add_argument("file", type=Path, metavar="FILE")
+    restore = commands.add_parser("restore", help="put people and tags from a backup on matching photos")
+    restore.add_argument("file", type=Path, metavar="FILE")
     commands.add_parser("gui", help="open the desktop app (the default)")
     return parser
 
@@ -126,6 +132,53 @@ def cmd_people(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _interop(args: argparse.Namespace, action: Callable) -> object | None:
+    """Run an export/backup/restore on the library; None, after saying why, if it cannot be done."""
+    from albumtag.app.interop import InteropError
+
+    with _library(args, create=False) as library:
+        try:
+            return action(library)
+        except InteropError as error:
+            print(f"albumtag: {error}", file=sys.stderr)
+            return None
+
+
+def cmd_export_xmp(args: argparse.Namespace) -> int:
+    from albumtag.app.interop import export_xmp
+
+    report = _interop(args, lambda library: export_xmp(library, args.album))
+    if report is None:
+        return EXIT_FAILED
+    for path, reason in report.failed:
+        print(f"{path}\t{reason}", file=sys.stderr)
+    print(f"sidecars written: {report.written}  failed: {len(report.failed)}")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from albumtag.app.interop import backup
+
+    report = _interop(args, lambda library: backup(library, args.file))
+    if report is None:
+        return EXIT_FAILED
+    print(f"saved {report.people} people and {report.tags} tags on {report.photos} photos to {args.file}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from albumtag.app.interop import restore
+
+    report = _interop(args, lambda library: restore(library, args.file))
+    if report is None:
+        return EXIT_FAILED
+    print(f"people: {report.people}  photos found: {report.photos_found}  "
+          f"not in this library: {report.photos_missing}")
+    print(f"tags restored: {report.tags.linked} ({report.tags.created} without a detected face)  "
+          f"left out: {report.tags.skipped}")
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from albumtag.gui.main import run_gui
 
@@ -134,7 +187,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "import": cmd_import, "rescan": cmd_rescan, "status": cmd_status, "errors": cmd_errors,
-    "people": cmd_people, "gui": cmd_gui, None: cmd_gui,
+    "people": cmd_people, "export-xmp": cmd_export_xmp, "backup": cmd_backup, "restore": cmd_restore,
+    "gui": cmd_gui, None: cmd_gui,
 }
 
 

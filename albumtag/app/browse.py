@@ -134,7 +134,9 @@ def person_faces(library: Library, person_id: int) -> list[FaceItem]:
             .where(PersonInstance.person_id == person_id, PersonInstance.face_x1.is_not(None),
                    Photo.content_hash.is_not(None))).all()
     confirmed = [r for r in rows if r[0].assigned_by in CONFIRMED_BY]
-    anchors = np.stack([from_blob(r[4]) for r in confirmed if r[4] is not None]) if confirmed else None
+    # Faces tagged by other programs where the detector saw none have a box but no descriptor.
+    vectors = [from_blob(r[4]) for r in confirmed if r[4] is not None]
+    anchors = np.stack(vectors) if vectors else None
     accept = acceptance_distance(library) if anchors is not None else MATCH_DISTANCE
     items = []
     for inst, root, rel, digest, vector in rows:

@@ -14,6 +14,7 @@ from albumtag.app.progress import CancelToken, Progress, ProgressCallback, ignor
 from albumtag.app.stages.bodies import BodyStage
 from albumtag.app.stages.decode import DecodeStage
 from albumtag.app.stages.faces import FaceStage
+from albumtag.app.stages.regions import RegionStage
 from albumtag.library.database import Library
 from albumtag.runtime.providers import Device
 
@@ -27,7 +28,7 @@ class ImportReport:
 
 def default_stages(library: Library, device: Device | str = Device.AUTO) -> list[Stage]:
     """Every stage the app runs on a photo, in order."""
-    return [DecodeStage(library.thumbnails_dir), FaceStage(device), BodyStage(device)]
+    return [DecodeStage(library.thumbnails_dir), FaceStage(device), RegionStage(), BodyStage(device)]
 
 
 def _regroup_if_faces_changed(library: Library, report: ImportReport, progress: ProgressCallback,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
-from albumtag.library.schema import CONFIRMED_BY, LibraryInfo, PersonInstance
+from albumtag.library.schema import CONFIRMED_BY, Feature, LibraryInfo, PersonInstance
 from albumtag.recognize.open_set import DEFAULT_FAR, ImpostorTail, load_tail
 
 TAIL_KEY = "open_set_tail"
@@ -24,10 +25,12 @@ def save_library_tail(library: Library, tail: ImpostorTail) -> None:
 
 
 def enrolled_faces(library: Library) -> int:
-    """Faces confirmed by the user or imported tags: the gallery a stranger is compared with."""
+    """Faces confirmed by the user or imported tags: the gallery a stranger is compared with.
+    Only faces with a descriptor count (an imported region the detector missed has none)."""
     with library.session() as session:
-        return session.scalar(select(func.count(PersonInstance.id)).where(
-            PersonInstance.assigned_by.in_(CONFIRMED_BY), PersonInstance.face_x1.is_not(None))) or 0
+        return session.scalar(select(func.count(PersonInstance.id)).join(
+            Feature, (Feature.instance_id == PersonInstance.id) & (Feature.kind == FACE_FEATURE)).where(
+            PersonInstance.assigned_by.in_(CONFIRMED_BY))) or 0
 
 
 def acceptance_distance(library: Library, far: float = DEFAULT_FAR) -> float:

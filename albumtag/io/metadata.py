@@ -101,11 +101,15 @@ def read_sidecar(photo: Path) -> bytes | None:
     return None
 
 
+def embedded_xmp(image: Image.Image) -> bytes | str | None:
+    """The XMP packet inside an opened image (JPEG APP1, PNG iTXt, WebP, HEIC, TIFF)."""
+    return image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+
+
 def taken_at(image: Image.Image, photo_path: Path | None = None) -> datetime | None:
     """EXIF first (cameras write it), then embedded XMP, then a sidecar."""
-    embedded = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     return (
         exif_taken_at(image)
-        or xmp_taken_at(embedded)
+        or xmp_taken_at(embedded_xmp(image))
         or (xmp_taken_at(read_sidecar(photo_path)) if photo_path else None)
     )

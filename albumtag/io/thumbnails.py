@@ -6,11 +6,11 @@ never needs rewriting when albums change; a missing file is simply regenerated.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image
+
+from albumtag.io.atomic import write_atomic
 
 THUMBNAIL_SIZE = 320  # long side in pixels: sharp in a 160 px grid cell on a 2x display
 THUMBNAIL_QUALITY = 85
@@ -29,12 +29,5 @@ def make_thumbnail(image: Image.Image, size: int = THUMBNAIL_SIZE) -> Image.Imag
 
 def save_thumbnail(thumb: Image.Image, path: Path) -> None:
     """Write atomically, so a crash never leaves a half-written thumbnail behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".jpg")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            thumb.save(handle, "JPEG", quality=THUMBNAIL_QUALITY)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda handle: thumb.save(handle, "JPEG", quality=THUMBNAIL_QUALITY),
+                 durable=False)
