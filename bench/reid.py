@@ -1,0 +1,150 @@
+"""Body re-identification: rank-1 (CMC) and mAP of the body descriptor, of the colour
+statistics alone and of both combined, on two val sets no model was trained on.
+
+    python bench/reid.py [--shared ../shared/data] [--models resources/models] [--device cpu]
+
+- ``bodies-reid/data/val/all_imgs/<id>/*.png``: 12 people x 16 crops, all-vs-all (each crop a
+  query against the 191 others). Each person's crops are two short sequences (``01_*`` and
+  ``02_*``), so near-duplicates make this easy; ``bodies-reid cross-seq`` also reports the
+  harder protocol where queries from one sequence search only the other's crops.
+- ``bodies-cuhk03/val/PPPP_NN.jpg``: 100 people; ``NN`` 00-04 (camera A) are the queries,
+  05-09 (camera B) the gallery, as in CUHK03's single-shot protocol.
+
+Only the app side is used (albumtag.embed, onnxruntime). The last line printed is
+``rank-1 <value>``: bodies-reid all-vs-all with what the app stores (learned + colour at
+COLOUR_WEIGHT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from albumtag.embed.body_colour import colour_stats_batch  # noqa: E402
+from albumtag.embed.body_descriptor import COLOUR_WEIGHT, BodyDescriptor, combine  # noqa: E402
+
+REID_VAL = "bodies-reid/data/val/all_imgs"
+CUHK03_VAL = "bodies-cuhk03/val"
+COLOUR_WEIGHTS = (0.25, COLOUR_WEIGHT, 1.0)  # the only settings compared on val (reported, not tuned)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Who is in each query and gallery crop, and which query-gallery pairs count at all."""
+
+    query: np.ndarray
+    gallery: np.ndarray
+    valid: np.ndarray  # [Q, G] bool: False for the query itself (all-vs-all) or excluded pairs
+
+
+def retrieval_metrics(distances: np.ndarray, setup: Retrieval) -> dict[str, float]:
+    """Rank-1 (is the nearest valid gallery crop the same person?) and mAP (mean over
+    queries of the average precision of the ranked gallery), ignoring queries with no valid
+    same-person crop."""
+    rank1, aps = [], []
+    for row, person, valid in zip(distances, setup.query, setup.valid):
+        order = np.argsort(row[valid], kind="stable")
+        hits = (setup.gallery[valid] == person)[order]
+        if not hits.any():
+            continue
+        rank1.append(float(hits[0]))
+        ranks = np.flatnonzero(hits) + 1
+        aps.append(float(np.mean(np.arange(1, len(ranks) + 1) / ranks)))
+    return {"rank1": float(np.mean(rank1)), "mAP": float(np.mean(aps)), "queries": len(aps)}
+
+
+def pairwise(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
+    """Euclidean distances between unit rows (ranks as cosine distance does)."""
+    return np.sqrt(np.maximum(2.0 - 2.0 * queries @ gallery.T, 0.0))
+
+
+def load_rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+@dataclass(frozen=True)
+class ValSet:
+    name: str
+    crops: list[np.ndarray]
+    query: np.ndarray  # indices into crops
+    gallery: np.ndarray
+    setup: Retrieval
+
+
+def reid_val(shared: Path, cross_sequence: bool = False) -> ValSet:
+    paths = sorted((shared / REID_VAL).glob("*/*.png"))
+    people = np.array([path.parent.name for path in paths])
+    sequence = np.array([path.stem.split("_")[0] for path in paths])
+    everyone = np.arange(len(paths))
+    valid = everyone[:, None] != everyone[None, :]
+    if cross_sequence:
+        valid &= sequence[:, None] != sequence[None, :]
+    name = "bodies-reid cross-seq" if cross_sequence else "bodies-reid"
+    return ValSet(name, [load_rgb(path) for path in paths], everyone, everyone,
+                  Retrieval(people, people, valid))
+
+
+def cuhk03_val(shared: Path) -> ValSet:
+    paths = sorted((shared / CUHK03_VAL).glob("*.jpg"))
+    people = np.array([path.stem.split("_")[0] for path in paths])
+    camera_b = np.array([int(path.stem.split("_")[1]) >= 5 for path in paths])
+    query, gallery = np.flatnonzero(~camera_b), np.flatnonzero(camera_b)
+    valid = np.ones((len(query), len(gallery)), dtype=bool)
+    return ValSet("cuhk03", [load_rgb(path) for path in paths], query, gallery,
+                  Retrieval(people[query], people[gallery], valid))
+
+
+def methods(embeddings: np.ndarray, colours: np.ndarray) -> dict[str, np.ndarray]:
+    """Every compared descriptor of the same crops."""
+    found = {"learned": embeddings, "colour": colours}
+    for weight in COLOUR_WEIGHTS:
+        found[f"combined w={weight:g}"] = combine(embeddings, colours, weight)
+    return found
+
+
+def evaluate(val: ValSet, describe: Callable[[list[np.ndarray]], np.ndarray]) -> dict[str, dict[str, float]]:
+    vectors = methods(describe(val.crops), colour_stats_batch(val.crops))
+    return {name: retrieval_metrics(pairwise(v[val.query], v[val.gallery]), val.setup)
+            for name, v in vectors.items()}
+
+
+def run_all(shared: Path, models: Path | None = None, device: str = "cpu") -> dict[str, dict[str, dict[str, float]]]:
+    """Metrics per val set per method."""
+    model = BodyDescriptor(device=device, models_root=models)
+    sets = (reid_val(shared), reid_val(shared, cross_sequence=True), cuhk03_val(shared))
+    return {val.name: evaluate(val, model.describe) for val in sets}
+
+
+def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    lines = [f"{'set':<22}{'method':<18}{'rank-1':>8}{'mAP':>8}{'queries':>9}"]
+    for set_name, by_method in results.items():
+        for method, metrics in by_method.items():
+            lines.append(f"{set_name:<22}{method:<18}{metrics['rank1']:>8.3f}{metrics['mAP']:>8.3f}"
+                         f"{metrics['queries']:>9d}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--models", type=Path, help="models folder (default: the bundled one)")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    args = parser.parse_args(argv)
+    results = run_all(args.shared, args.models, args.device)
+    print(table(results))
+    shipped = results["bodies-reid"][f"combined w={COLOUR_WEIGHT:g}"]  # what the app stores
+    print(f"rank-1 {shipped['rank1']:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Body parts for recognition beyond the face (PIPER): the re-identification descriptor."""
