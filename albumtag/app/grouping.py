@@ -23,6 +23,7 @@ from albumtag.library.schema import (
     AssignedBy,
     DecisionState,
     Feature,
+    LibraryInfo,
     Person,
     PersonInstance,
     TagDecision,
@@ -31,6 +32,7 @@ from albumtag.library.vectors import from_blob
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 
+GROUPED_KEY = "grouped_through_instance"  # the largest instance id the last grouping saw
 
 
 @dataclass(frozen=True)
@@ -94,18 +96,31 @@ def _forbidden(session: Session, faces: Faces) -> dict[int, set[int]]:
     return banned
 
 
-def cluster_seeds(faces: Faces, seeds: np.ndarray, params: GroupingParams) -> np.ndarray:
-    """Chinese whispers over the good faces, starting from the current assignment."""
-    rows, cols, distances = radius_graph(faces.vectors[seeds], params.neighbours, params.cluster_radius)
-    return chinese_whispers(len(seeds), rows, cols, edge_weights(distances, params.cluster_radius),
-                            initial=faces.person_ids[seeds])
+def cluster_seeds(faces: Faces, seeds: np.ndarray, params: GroupingParams,
+                  new: np.ndarray | None = None) -> np.ndarray:
+    """Chinese whispers over the good faces, starting from the current assignment. With
+    ``new`` (bool per face), only the new faces' edges are searched and only they may move:
+    the groups settled before stay as they are, new faces join them or form their own."""
+    moving = None if new is None else new[seeds]
+    queries = None if moving is None else np.flatnonzero(moving)
+    rows, cols, distances = radius_graph(faces.vectors[seeds], params.neighbours, params.cluster_radius, queries)
+    labels = chinese_whispers(len(seeds), rows, cols, edge_weights(distances, params.cluster_radius),
+                              initial=faces.person_ids[seeds], frozen=None if moving is None else ~moving)
+    # A group without a person is named after a seed, -(position among seeds + 1); renumber it
+    # by the seed's position among all faces, so it cannot collide with a non-seed's own label.
+    unnamed = labels < 0
+    labels[unnamed] = -(seeds[-labels[unnamed] - 1] + 1)
+    return labels
 
 
 def attach_rest(faces: Faces, seeds: np.ndarray, seed_labels: np.ndarray, labels: np.ndarray,
-                radius: float) -> None:
-    """Low-quality faces take the label of a very close good face, if any."""
+                radius: float, new: np.ndarray | None = None) -> None:
+    """Low-quality faces (the new ones only, with ``new``) take the label of a very close good
+    face, if any."""
     rest = np.setdiff1d(np.arange(len(labels)), seeds)
     rest = rest[~faces.fixed[rest]]
+    if new is not None:
+        rest = rest[new[rest]]
     if len(rest) == 0 or len(seeds) == 0:
         return
     distances, nearest = knn(build_index(faces.vectors[seeds]), faces.vectors[rest], 1)
@@ -126,13 +141,17 @@ def one_face_per_photo(faces: Faces, labels: np.ndarray) -> None:
                     labels[k] = -(k + 1)
 
 
-def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams) -> np.ndarray:
-    """Final label of every face: a person id (>= 0), or negative for a new group/alone."""
+def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams,
+                 new: np.ndarray | None = None) -> np.ndarray:
+    """Final label of every face: a person id (>= 0), or negative for a new group/alone.
+    With ``new`` (bool per face) only new faces are placed; the others keep their person."""
     labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
+    if new is not None:
+        labels = np.where(faces.person_ids >= 0, faces.person_ids, labels)
     seeds = np.flatnonzero((faces.quality >= params.seed_quality) | faces.fixed)
-    seed_labels = cluster_seeds(faces, seeds, params)
+    seed_labels = cluster_seeds(faces, seeds, params, new)
     labels[seeds] = seed_labels
-    attach_rest(faces, seeds, seed_labels, labels, params.attach_radius)
+    attach_rest(faces, seeds, seed_labels, labels, params.attach_radius, new)
     fixed = {int(k): int(faces.person_ids[k]) for k in np.flatnonzero(faces.fixed)}
     labels = settle(labels, faces.vectors, fixed, forbidden)
     one_face_per_photo(faces, labels)
@@ -147,6 +166,8 @@ def _write(session: Session, faces: Faces, labels: np.ndarray, summary: Grouping
             members[label].append(k)
     named_or_kept = set(session.scalars(select(Person.id)))
     for label, group in members.items():
+        if _unchanged(faces, label, group, min_group):
+            continue
         if label < 0 and len(group) < min_group:
             person_id = None
         elif label < 0 or label not in named_or_kept:
@@ -164,21 +185,45 @@ def _write(session: Session, faces: Faces, labels: np.ndarray, summary: Grouping
     _drop_empty_unnamed(session)
 
 
+def _unchanged(faces: Faces, label: int, group: list[int], min_group: int) -> bool:
+    """The group's faces already hold what would be written (a kept person, or nobody)."""
+    current = faces.person_ids[group]
+    if label >= 0:
+        return bool(np.all(current == label))
+    return len(group) < min_group and bool(np.all(current < 0))
+
+
 def _drop_empty_unnamed(session: Session) -> None:
     used = select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None))
     session.execute(delete(Person).where(Person.name.is_(None), Person.hidden.is_(False),
                                          Person.id.not_in(used)))
 
 
-def update_groups(library: Library, params: GroupingParams = GroupingParams()) -> GroupingSummary:  # noqa: B008
-    """Re-cluster the library's faces (incrementally) and store the groups as people."""
+def _new_faces(session: Session, faces: Faces) -> np.ndarray | None:
+    """Which faces arrived since the last grouping (instance ids only grow), or None when
+    nothing was grouped before."""
+    stored = session.get(LibraryInfo, GROUPED_KEY)
+    return None if stored is None else faces.instance_ids > int(stored.value)
+
+
+def update_groups(library: Library, params: GroupingParams = GroupingParams(),  # noqa: B008
+                  full: bool = False) -> GroupingSummary:
+    """Place the faces that arrived since the last run into groups (or, with ``full``, re-cluster
+    every face, e.g. after the features changed) and store the groups as people.
+
+    The incremental run searches neighbours for the new faces only and leaves settled groups
+    as they are, so adding a few photos to a large library costs little; decisions made in
+    between are already applied by the people actions."""
     with library.session() as session:
         faces = load_faces(session)
         summary = GroupingSummary(faces=len(faces.instance_ids))
         if summary.faces == 0:
             return summary
-        labels = group_labels(faces, _forbidden(session, faces), params)
-        _write(session, faces, labels, summary, params.min_group)
+        new = None if full else _new_faces(session, faces)
+        if new is None or new.any():
+            labels = group_labels(faces, _forbidden(session, faces), params, new)
+            _write(session, faces, labels, summary, params.min_group)
+        session.merge(LibraryInfo(key=GROUPED_KEY, value=str(int(faces.instance_ids.max()))))
         summary.groups = len({int(p) for p in session.scalars(
             select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None)))})
     return summary

@@ -32,18 +32,22 @@ def _adjacency(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) 
 
 
 def chinese_whispers(n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray,
-                     initial: np.ndarray | None = None, iterations: int = 30, seed: int = 0) -> np.ndarray:
+                     initial: np.ndarray | None = None, iterations: int = 30, seed: int = 0,
+                     frozen: np.ndarray | None = None) -> np.ndarray:
     """A label for each of ``n`` nodes.
 
     Node ``i`` starts with its own label ``-(i + 1)``, or with ``initial[i]`` where that is
     >= 0 (e.g. a person id from the previous run): settled clusters keep their labels and new
-    nodes join them or start their own, which makes re-clustering incremental.
+    nodes join them or start their own, which makes re-clustering incremental. ``frozen``
+    nodes (bool mask) keep their label and only vote: when just the new faces may move, only
+    their edges are needed.
     """
     labels = -np.arange(1, n + 1, dtype=np.int64)
     if initial is not None:
         labels = np.where(initial >= 0, initial, labels)
     neighbours = _adjacency(n, rows, cols, weights)
-    movable = np.array([i for i in range(n) if neighbours[i]], dtype=np.int64)
+    may_move = np.ones(n, dtype=bool) if frozen is None else ~frozen
+    movable = np.array([i for i in np.flatnonzero(may_move).tolist() if neighbours[i]], dtype=np.int64)
     rng = np.random.default_rng(seed)
     for _ in range(iterations):
         changed = 0

@@ -33,14 +33,18 @@ def knn(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np
     return np.sqrt(np.maximum(squared, 0.0)), ids
 
 
-def radius_graph(vectors: np.ndarray, k: int, radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def radius_graph(vectors: np.ndarray, k: int, radius: float,
+                 queries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected edges (i < j) between each vector and those of its ``k`` nearest neighbours
-    closer than ``radius``: (rows, cols, distances)."""
+    closer than ``radius``: (rows, cols, distances). With ``queries`` (indices into
+    ``vectors``), only the edges of those vectors are searched: what an incremental update
+    needs, at the cost of a search per new vector instead of per vector."""
     if len(vectors) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
-    distances, ids = knn(build_index(vectors), vectors, k + 1)
-    rows = np.repeat(np.arange(len(vectors)), ids.shape[1])
+    sources = np.arange(len(vectors)) if queries is None else np.asarray(queries, dtype=np.int64)
+    distances, ids = knn(build_index(vectors), vectors[sources], k + 1)
+    rows = np.repeat(sources, ids.shape[1])
     cols, dist = ids.ravel(), distances.ravel()
     keep = (cols >= 0) & (cols != rows) & (dist < radius)
     rows, cols, dist = rows[keep], cols[keep], dist[keep]

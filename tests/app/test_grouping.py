@@ -1,0 +1,68 @@
+"""Grouping faces into people: the incremental run after new photos, and the full run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select, update
+
+from albumtag.app.grouping import update_groups
+from albumtag.library.database import Library
+from albumtag.library.schema import PersonInstance
+from bench.cluster_scale import add_faces, synthetic_faces, synthetic_people
+
+
+def _people_of(library: Library) -> dict[int, int | None]:
+    with library.session() as session:
+        return dict(session.execute(select(PersonInstance.id, PersonInstance.person_id)).all())
+
+
+def _partition(assignment: dict[int, int | None]) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for instance, person in assignment.items():
+        if person is not None:
+            groups.setdefault(person, set()).add(instance)
+    return {frozenset(group) for group in groups.values()}
+
+
+def _faces_of(rng: np.random.Generator, centres: np.ndarray, person: int, count: int) -> np.ndarray:
+    return synthetic_faces(rng, count, centres[person:person + 1])
+
+
+def test_new_faces_join_their_groups_and_settled_groups_keep_their_ids(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    centres = synthetic_people(rng, 4)
+    library = Library.open(tmp_path / "lib.albumtag")
+    add_faces(library, np.concatenate([_faces_of(rng, centres, p, 10) for p in range(3)]), 1)
+    first = update_groups(library)
+    assert first.groups == 3 and first.new_groups == 3
+    before = _people_of(library)
+
+    add_faces(library, np.concatenate([_faces_of(rng, centres, 0, 5), _faces_of(rng, centres, 3, 4)]), 31)
+    summary = update_groups(library)
+    after = _people_of(library)
+    assert all(after[i] == before[i] for i in before), "settled faces keep their person"
+    assert {after[i] for i in range(31, 36)} == {before[1]}, "person 0's new faces join its group"
+    newcomer = {after[i] for i in range(36, 40)}
+    assert len(newcomer) == 1 and newcomer.pop() not in set(before.values())
+    assert summary.new_groups == 1 and summary.groups == 4
+
+    assert update_groups(library).new_groups == 0, "nothing new: nothing moves"
+    update_groups(library, full=True)
+    assert _partition(_people_of(library)) == _partition(after), "a full run agrees"
+
+
+def test_a_lone_good_face_is_not_grouped_with_a_lone_poor_face(tmp_path: Path) -> None:
+    """Two faces alone, one below the seed quality: each stays nobody's (no group of 2)."""
+    rng = np.random.default_rng(1)
+    centres = synthetic_people(rng, 3)
+    library = Library.open(tmp_path / "lib.albumtag")
+    add_faces(library, np.concatenate([_faces_of(rng, centres, 0, 1), _faces_of(rng, centres, 1, 1),
+                                       _faces_of(rng, centres, 2, 6)]), 1)
+    with library.session() as session:
+        session.execute(update(PersonInstance).where(PersonInstance.id == 1).values(quality=0.05))
+    update_groups(library)
+    people = _people_of(library)
+    assert people[1] is None and people[2] is None
+    assert len({people[i] for i in range(3, 9)}) == 1 and people[3] is not None
