@@ -10,13 +10,21 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from albumtag.app.people import FaceRef
+from albumtag.app.identification import suggestions_for
 from albumtag.app.open_set import acceptance_distance
+from albumtag.app.people import FaceRef
 from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
 from albumtag.library.database import Library
-from albumtag.library.schema import CONFIRMED_BY, Album, AssignedBy, Feature, Person, PersonInstance, Photo
+from albumtag.library.schema import (
+    CONFIRMED_BY,
+    Album,
+    AssignedBy,
+    Feature,
+    Person,
+    PersonInstance,
+    Photo,
+)
 from albumtag.library.vectors import from_blob
-
 
 Box = tuple[float, float, float, float]
 
@@ -145,7 +153,22 @@ def person_faces(library: Library, person_id: int) -> list[FaceItem]:
         score = 1.0 if is_confirmed or anchors is None or vector is None else suggestion_score(
             float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))), accept)
         items.append(FaceItem(inst.id, face, is_confirmed, inst.quality, score))
+    items += _body_items(library, person_id)
     return sorted(items, key=lambda f: (not f.confirmed, -f.score, -f.quality))
+
+
+def _body_items(library: Library, person_id: int) -> list[FaceItem]:
+    """People seen without a face whom PIPER takes for this person, shown by their body box."""
+    suggested = {s.instance_id: s.score for s in suggestions_for(library, person_id)}
+    if not suggested:
+        return []
+    with library.session() as session:
+        rows = session.execute(
+            select(PersonInstance, Album.root, Photo.relpath, Photo.content_hash)
+            .join(Photo, Photo.id == PersonInstance.photo_id).join(Album, Album.id == Photo.album_id)
+            .where(PersonInstance.id.in_(suggested), Photo.content_hash.is_not(None))).all()
+    return [FaceItem(inst.id, FaceRef(Path(root) / rel, digest, (inst.body_x1, inst.body_y1, inst.body_x2, inst.body_y2)),
+                     False, inst.quality, suggested[inst.id]) for inst, root, rel, digest in rows]
 
 
 def review_queue(library: Library) -> list[tuple[int, str, int]]:

@@ -1,0 +1,148 @@
+"""Suggestions for people seen without a usable face: PIPER over the library's confirmed instances.
+
+Faces are grouped and ranked by their descriptor (``app.grouping``, ``app.browse``); a person
+seen from behind, in profile or too small has no face feature and would never be suggested.
+This service fits ``albumtag.recognize.identify`` on every named person's confirmed instances
+(body, face and fired parts) and proposes, for each faceless instance nobody confirmed, the
+named person it most likely is. The fitted model is cached until the library's decisions or
+instances change, so browsing a person's page does not refit it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from threading import Lock
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.library.database import Library
+from albumtag.library.schema import (
+    CONFIRMED_BY,
+    DecisionState,
+    Feature,
+    Person,
+    PersonInstance,
+    TagDecision,
+)
+from albumtag.library.vectors import from_blob
+from albumtag.recognize.identify import (
+    GLOBAL_KIND,
+    PiperIdentifier,
+    gather,
+    learn_library_weights,
+)
+
+# The fused scores of one instance sum to 1 over the named people (each P_i does), so they
+# are compared with each other: a suggestion needs twice the runner-up's score. With one named
+# person there is nobody to compare with, and nothing is suggested (PIPER is closed-set).
+SUGGEST_MARGIN = 2.0
+
+
+@dataclass(frozen=True)
+class BodySuggestion:
+    instance_id: int
+    person_id: int
+    score: float  # 0..1: the fused score normalised by the weights' sum (sums to 1 over people)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    fingerprint: tuple
+    suggestions: tuple[BodySuggestion, ...]
+
+
+_cache: dict[Path, _Fitted] = {}
+_lock = Lock()
+
+
+def body_suggestions(library: Library) -> list[BodySuggestion]:
+    """Every faceless, unconfirmed instance whose most likely named person scores at least
+    SUGGEST_MARGIN times the next one, best first; never a person it was rejected for."""
+    with library.session() as session:
+        fingerprint = _fingerprint(session)
+        with _lock:
+            cached = _cache.get(library.path)
+        if cached is not None and cached.fingerprint == fingerprint:
+            return list(cached.suggestions)
+        found = tuple(_suggest(session))
+    with _lock:
+        _cache[library.path] = _Fitted(fingerprint, found)
+    return list(found)
+
+
+def suggestions_for(library: Library, person_id: int) -> list[BodySuggestion]:
+    return [s for s in body_suggestions(library) if s.person_id == person_id]
+
+
+def _fingerprint(session: Session) -> tuple:
+    """Changes whenever a decision, an instance or a feature is added, changed or removed."""
+    return (session.scalar(select(func.max(TagDecision.id))), session.scalar(select(func.count(TagDecision.id))),
+            session.scalar(select(func.max(Feature.id))), session.scalar(select(func.count(Feature.id))),
+            tuple(session.execute(select(PersonInstance.assigned_by, func.count(PersonInstance.id))
+                                  .where(PersonInstance.person_id.is_not(None))
+                                  .group_by(PersonInstance.assigned_by)).all()))
+
+
+def _suggest(session: Session) -> list[BodySuggestion]:
+    named = set(session.scalars(select(Person.id).where(Person.name.is_not(None), Person.hidden.is_(False))))
+    if len(named) < 2:
+        return []
+    confirmed, candidates = _roles(session, named)
+    people = sorted(set(confirmed.values()))
+    if len(people) < 2 or not candidates:
+        return []
+    vectors = _vectors(session, [*confirmed, *candidates])
+    sizes = {kind: len(vector) for v in vectors.values() for kind, vector in v.items()}
+    train_ids = [i for i in confirmed if GLOBAL_KIND in vectors[i]]
+    index = {person: k for k, person in enumerate(people)}
+    labels = np.array([index[confirmed[i]] for i in train_ids])
+    train = gather([vectors[i] for i in train_ids], sizes)
+    model = PiperIdentifier.fit(train, labels, len(people), learn_library_weights(train, labels, len(people)))
+    scores = model.scores(gather([vectors[i] for i in candidates], sizes))
+    return _best(candidates, scores, people, _rejections(session))
+
+
+def _roles(session: Session, named: set[int]) -> tuple[dict[int, int], list[int]]:
+    """Confirmed instances of named people (instance -> person), and the candidates:
+    unconfirmed instances with a body feature and no face feature. Reads no vectors."""
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for instance_id, kind in session.execute(select(Feature.instance_id, Feature.kind)
+                                             .where(Feature.kind.in_((GLOBAL_KIND, FACE_FEATURE)))):
+        kinds[instance_id].add(kind)
+    confirmed, candidates = {}, []
+    for instance_id, person_id, assigned_by in session.execute(
+            select(PersonInstance.id, PersonInstance.person_id, PersonInstance.assigned_by)):
+        if person_id in named and assigned_by in CONFIRMED_BY:
+            confirmed[instance_id] = person_id
+        elif assigned_by not in CONFIRMED_BY and kinds[instance_id] == {GLOBAL_KIND}:
+            candidates.append(instance_id)
+    return confirmed, candidates
+
+
+def _vectors(session: Session, instance_ids: list[int]) -> dict[int, dict[str, np.ndarray]]:
+    """Every feature vector of these instances, by instance and kind."""
+    vectors: dict[int, dict[str, np.ndarray]] = defaultdict(dict)
+    for instance_id, kind, blob in session.execute(
+            select(Feature.instance_id, Feature.kind, Feature.vector).where(Feature.instance_id.in_(instance_ids))):
+        vectors[instance_id][kind] = from_blob(blob)
+    return vectors
+
+
+def _rejections(session: Session) -> set[tuple[int, int]]:
+    return set(session.execute(select(TagDecision.instance_id, TagDecision.person_id)
+                               .where(TagDecision.state == DecisionState.REJECTED)).all())
+
+
+def _best(candidates: list[int], scores: np.ndarray, people: list[int],
+          rejected: set[tuple[int, int]]) -> list[BodySuggestion]:
+    found = []
+    for instance_id, row in zip(candidates, scores):
+        allowed = [k for k in np.argsort(-row) if (instance_id, people[k]) not in rejected]
+        if allowed and (len(allowed) == 1 or row[allowed[0]] >= SUGGEST_MARGIN * row[allowed[1]]):
+            found.append(BodySuggestion(instance_id, people[allowed[0]], float(row[allowed[0]])))
+    return sorted(found, key=lambda s: -s.score)

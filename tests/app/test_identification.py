@@ -1,0 +1,85 @@
+"""PIPER in the library: a person whose face is hidden is suggested by body and parts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+from sqlalchemy import select
+
+from albumtag.app.browse import person_faces
+from albumtag.app.identification import body_suggestions
+from albumtag.app.importer import import_folders
+from albumtag.app.people_actions import PeopleActions
+from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.library.database import Library
+from albumtag.library.schema import Feature, PersonInstance, Photo
+
+NAMES = ("Raj", "Leonard", "Howard", "Sheldon")  # bbt1, left to right
+
+
+def _instances(library: Library, relpath: str) -> list[PersonInstance]:
+    with library.session() as session:
+        photo = session.scalar(select(Photo).where(Photo.relpath == relpath))
+        return list(session.scalars(select(PersonInstance).where(PersonInstance.photo_id == photo.id)))
+
+
+def _has_face_feature(library: Library, instance_id: int) -> bool:
+    with library.session() as session:
+        return session.scalar(select(Feature.id).where(Feature.instance_id == instance_id,
+                                                       Feature.kind == FACE_FEATURE)) is not None
+
+
+@pytest.fixture(scope="module")
+def named_library(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Library, dict[str, int]]:
+    """bbt1 with its four people named from their faces, then a second shot of the scene
+    (mirrored) where Sheldon's face is covered: his body and clothes are all there is."""
+    root = tmp_path_factory.mktemp("piper")
+    album = root / "album"
+    album.mkdir()
+    shutil.copy(shared_data / "group-bbt/examples/images/bbt1.jpg", album / "first.jpg")
+    library = Library.open(root / "library.albumtag")
+    import_folders(library, [album])
+    faces = sorted((i for i in _instances(library, "first.jpg") if i.face_x1 is not None), key=lambda i: i.face_x1)
+    assert len(faces) == len(NAMES)
+    actions = PeopleActions(library)
+    people = {name: actions.assign_new_name([face.id], name) for name, face in zip(NAMES, faces)}
+
+    sheldon = faces[-1]
+    second = ImageOps.mirror(Image.open(album / "first.jpg").convert("RGB"))
+    width = second.width
+    pad = 0.15 * (sheldon.face_x2 - sheldon.face_x1)
+    second.paste((128, 128, 128), tuple(round(v) for v in (width - sheldon.face_x2 - pad, sheldon.face_y1 - pad,
+                                                            width - sheldon.face_x1 + pad, sheldon.face_y2 + pad)))
+    second.save(album / "second.jpg", quality=92)
+    import_folders(library, [album])
+    return library, people
+
+
+def test_the_hidden_face_is_suggested_by_body(named_library: tuple[Library, dict[str, int]]) -> None:
+    library, people = named_library
+    faceless = [i for i in _instances(library, "second.jpg") if not _has_face_feature(library, i.id)]
+    assert len(faceless) == 1, "Sheldon's body is found without a face"
+    suggestions = {s.instance_id: s for s in body_suggestions(library)}
+    assert faceless[0].id in suggestions
+    assert suggestions[faceless[0].id].person_id == people["Sheldon"]
+    assert suggestions[faceless[0].id].score > 2 / (len(NAMES) + 1), "twice anyone else's share"
+    shown = [f for f in person_faces(library, people["Sheldon"]) if f.instance_id == faceless[0].id]
+    assert len(shown) == 1 and not shown[0].confirmed
+    box = shown[0].face.box
+    assert box == (faceless[0].body_x1, faceless[0].body_y1, faceless[0].body_x2, faceless[0].body_y2)
+
+
+def test_a_rejected_body_suggestion_is_not_made_again(named_library: tuple[Library, dict[str, int]]) -> None:
+    library, people = named_library
+    faceless = next(i for i in _instances(library, "second.jpg") if not _has_face_feature(library, i.id))
+    actions = PeopleActions(library)
+    actions.reject([faceless.id], people["Sheldon"])
+    again = {s.instance_id: s.person_id for s in body_suggestions(library)}
+    assert again.get(faceless.id) != people["Sheldon"]
+    actions.undo()
+    assert {s.instance_id: s.person_id for s in body_suggestions(library)}[faceless.id] == people["Sheldon"]
+    assert np.isfinite([s.score for s in body_suggestions(library)]).all()
