@@ -9,6 +9,7 @@ of a very close good face, and a face that matches nobody stays alone (kept out 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from albumtag.library.vectors import from_blob
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 
-GROUPED_KEY = "grouped_through_instance"  # the largest instance id the last grouping saw
+GROUPED_KEY = "grouping_state"  # see _grouped_state
 
 
 @dataclass(frozen=True)
@@ -199,11 +200,25 @@ def _drop_empty_unnamed(session: Session) -> None:
                                          Person.id.not_in(used)))
 
 
+def _grouped_state(session: Session, faces: Faces) -> str:
+    """What the next incremental run starts from: the largest instance id grouped, and the
+    descriptor model versions the face vectors came from."""
+    versions = sorted(session.scalars(select(Feature.model_version_id).where(Feature.kind == FACE_FEATURE)
+                                      .distinct()))
+    return json.dumps({"instance": int(faces.instance_ids.max()), "models": versions})
+
+
 def _new_faces(session: Session, faces: Faces) -> np.ndarray | None:
     """Which faces arrived since the last grouping (instance ids only grow), or None when
-    nothing was grouped before."""
+    everything must be grouped again: nothing was grouped before, or the descriptor changed
+    (a new face model, so earlier distances no longer hold)."""
     stored = session.get(LibraryInfo, GROUPED_KEY)
-    return None if stored is None else faces.instance_ids > int(stored.value)
+    if stored is None:
+        return None
+    before = json.loads(stored.value)
+    if before["models"] != json.loads(_grouped_state(session, faces))["models"]:
+        return None
+    return faces.instance_ids > before["instance"]
 
 
 def update_groups(library: Library, params: GroupingParams = GroupingParams(),  # noqa: B008
@@ -223,7 +238,7 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),  
         if new is None or new.any():
             labels = group_labels(faces, _forbidden(session, faces), params, new)
             _write(session, faces, labels, summary, params.min_group)
-        session.merge(LibraryInfo(key=GROUPED_KEY, value=str(int(faces.instance_ids.max()))))
+        session.merge(LibraryInfo(key=GROUPED_KEY, value=_grouped_state(session, faces)))
         summary.groups = len({int(p) for p in session.scalars(
             select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None)))})
     return summary

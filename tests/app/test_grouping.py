@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 
 from albumtag.app.grouping import update_groups
 from albumtag.library.database import Library
-from albumtag.library.schema import PersonInstance
+from albumtag.library.model_versions import model_version_id
+from albumtag.library.schema import Feature, PersonInstance
 from bench.cluster_scale import add_faces, synthetic_faces, synthetic_people
 
 
@@ -49,6 +50,13 @@ def test_new_faces_join_their_groups_and_settled_groups_keep_their_ids(tmp_path:
     assert summary.new_groups == 1 and summary.groups == 4
 
     assert update_groups(library).new_groups == 0, "nothing new: nothing moves"
+    with library.session() as session:  # a new face model: every vector is from it now
+        new_model = model_version_id(session, "face_descriptor", "retrained")
+        session.execute(update(Feature).values(model_version_id=new_model))
+        session.execute(update(PersonInstance).where(PersonInstance.id.in_(range(36, 40))).values(person_id=None))
+    update_groups(library)
+    regrouped = {_people_of(library)[i] for i in range(36, 40)}
+    assert len(regrouped) == 1 and None not in regrouped, "a new face model groups every face again"
     update_groups(library, full=True)
     assert _partition(_people_of(library)) == _partition(after), "a full run agrees"
 
