@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 # One stamp per set of extras, so `make run` does not pull the trainer's torch.
-APP_STAMP  := $(VENV)/.stamp-app
-TEST_STAMP := $(VENV)/.stamp-test
+APP_STAMP     := $(VENV)/.stamp-app
+TEST_STAMP    := $(VENV)/.stamp-test
+PACKAGE_STAMP := $(VENV)/.stamp-package
 
 .PHONY: run test venv package clean
 
@@ -16,8 +17,13 @@ $(APP_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# package too: tests/packaging builds the app with PyInstaller.
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,bench,trainer]'
+	$(PY) -m pip install --quiet -e '.[test,bench,trainer,package]'
+	touch $@ $(APP_STAMP) $(PACKAGE_STAMP)
+
+$(PACKAGE_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[package]'
 	touch $@ $(APP_STAMP)
 
 run: $(APP_STAMP)
@@ -25,6 +31,10 @@ run: $(APP_STAMP)
 
 test: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+# The one-folder desktop app in dist/albumtag/ (run dist/albumtag/albumtag); see packaging/.
+package: $(PACKAGE_STAMP)
+	$(PY) -m PyInstaller packaging/albumtag.spec --noconfirm --distpath dist --workpath build/pyinstaller
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

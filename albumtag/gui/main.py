@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from albumtag import __version__
@@ -12,13 +13,15 @@ from albumtag.library.database import Library
 from albumtag.library.errors import LibraryError
 from albumtag.gui.settings_store import saved_library_path
 from albumtag.paths import default_library_path, env_library_path
-from albumtag.runtime.resources import sample_album_dir
+from albumtag.runtime.resources import icon_path, sample_album_dir
 
 
 def run_gui(library_path: Path | None = None, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("AlbumTag")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(icon_path())))
+    app.setDesktopFileName("albumtag")  # Wayland shows packaging/albumtag.desktop's icon and name
     # --library, then $ALBUMTAG_LIBRARY, then the one chosen in Settings, then the default.
     path = library_path or env_library_path() or saved_library_path() or default_library_path()
     first_run = not path.exists()

@@ -1,7 +1,8 @@
 """Where the bundled resources (models, sample album, icons) live.
 
 The source tree keeps them in the top-level ``resources/`` folder; an installed or packaged
-build sets ``ALBUMTAG_RESOURCES`` or ships them under ``<prefix>/share/albumtag``.
+build sets ``ALBUMTAG_RESOURCES`` or ships them under ``<prefix>/share/albumtag``; the
+PyInstaller build (packaging/albumtag.spec) puts them in its bundle folder, ``sys._MEIPASS``.
 """
 
 from __future__ import annotations
@@ -43,3 +44,12 @@ def models_dir() -> Path:
 
 def sample_album_dir() -> Path:
     return resources_dir() / "sample-album"
+
+
+def icon_path(size: int = 256) -> Path:
+    """The app icon as a PNG of ``size`` pixels (48, 128 or 256).
+
+    PNG, not the SVG source, so the window icon needs no SVG image plugin in a packaged build.
+    The files sit in the freedesktop hicolor layout that desktop menus read too.
+    """
+    return resources_dir() / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "albumtag.png"
