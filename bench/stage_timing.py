@@ -1,10 +1,15 @@
 """Cost of each import stage per photo (ms) on a folder, so the price of every stage is known:
-decode + thumbnail, faces (detect, align, describe), bodies (person detector + pose), grouping.
+decode + thumbnail, faces (detect, align, describe), bodies (person detector + pose, body and
+part descriptors), grouping; then the bodies stage's own steps.
 
     python bench/stage_timing.py DIR [--device cpu|cuda|auto] [--limit N]
 
 The photos are imported into a temporary library by the real importer, in a process of its
-own (peak RSS of that process tree printed too).
+own (peak RSS of that process tree printed too). The bodies stage is then timed step by step
+in this process, through its own ``locate`` (person detection, pose, matching with the faces
+MTCNN finds), ``crops`` (the body box and the aligned crop of every poselet that fires) and
+``describe`` (the body CNN and colour statistics over all of a photo's crops), after one
+warm-up photo; decoding and face detection are not counted there.
 """
 
 from __future__ import annotations
@@ -13,13 +18,46 @@ import argparse
 import os
 import sys
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from albumtag.app.stages.bodies import BodyJob, BodyStage  # noqa: E402
+from albumtag.app.stages.photo_batches import decode_for_analysis  # noqa: E402
 from albumtag.evaluation.photo_sets import LabelledPhoto  # noqa: E402
 from albumtag.evaluation.run_system import measure  # noqa: E402
 from albumtag.io.scan import scan_folder  # noqa: E402
+from albumtag.vision.face_detector import FaceDetector  # noqa: E402
+
+BODY_STEPS = ("locate", "crops", "describe")
+
+
+def body_steps(paths: list[Path], device: str) -> tuple[dict[str, float], Counter]:
+    """Seconds per bodies-stage step summed over the photos (the first photo is run once
+    more beforehand, to create the sessions), and how many crops of each kind were described."""
+    stage, faces = BodyStage(device), FaceDetector(device)
+    seconds, kinds = dict.fromkeys(BODY_STEPS, 0.0), Counter()
+    for k, path in enumerate([paths[0], *paths]):
+        decoded = decode_for_analysis(str(path))
+        if isinstance(decoded, Exception):
+            continue
+        scale, image = decoded
+        job = BodyJob(0, str(path), tuple((i, tuple(v * scale for v in face.box))
+                                          for i, face in enumerate(faces.detect(image))))
+        marks = [time.perf_counter()]
+        sightings = stage.locate(job, scale, image)
+        marks.append(time.perf_counter())
+        crops = stage.crops(image, sightings)
+        marks.append(time.perf_counter())
+        stage.describe(crops)
+        marks.append(time.perf_counter())
+        if k:
+            for step, start, end in zip(BODY_STEPS, marks, marks[1:]):
+                seconds[step] += end - start
+            kinds.update(kind.split(":")[0] for per_person in crops for kind in per_person)
+    return seconds, kinds
 
 
 def main() -> None:
@@ -36,6 +74,10 @@ def main() -> None:
     for stage, seconds in run.seconds.items():
         print(f"{stage:<10}{1000 * seconds / len(photos):10.1f} ms/photo")
     print(f"peak RSS {run.peak_rss_mb:.0f} MB")
+    seconds, kinds = body_steps(paths, args.device)
+    print(f"bodies stage by step ({kinds['body']} body crops, {kinds['part']} part crops described):")
+    for step, total in seconds.items():
+        print(f"  {step:<10}{1000 * total / len(photos):8.1f} ms/photo")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
-"""Task ``parts``: the body descriptor for PIPER-style recognition of people by their body,
-a small re-identification CNN trained from scratch on CUHK03 + bodies-reid train, exported to
-``body_descriptor/reid_v1.onnx`` and benchmarked on both val sets (trainer.parts)."""
+"""Task ``parts``: PIPER's body parts. The body descriptor, a small re-identification CNN
+trained from scratch on CUHK03 + bodies-reid train, exported to ``body_descriptor/reid_v1.onnx``
+and benchmarked on both val sets; and the poselet types, clusters of the pose configurations
+found on the same training crops, written to ``poselets/types_v1.json`` (trainer.parts).
+
+``--set only=reid`` or ``--set only=poselets`` builds one half: the CNN takes half an hour,
+the poselets a few minutes (``python -m trainer.parts.poselets`` does the same)."""
 
 from __future__ import annotations
 
@@ -8,9 +12,19 @@ from typing import Any
 
 from trainer.tasks import register
 
+HALVES = ("reid", "poselets")
+
 
 @register("parts")
 def build_parts(config: dict[str, Any]) -> None:
-    from trainer.parts.build_reid import build
+    only = config.get("only") or ""
+    if only and only not in HALVES:
+        raise SystemExit(f"parts: only must be one of {HALVES} or empty, got {only!r}")
+    if only in ("", "reid"):
+        from trainer.parts.build_reid import build
 
-    build(config)
+        build(config)
+    if only in ("", "poselets"):
+        from trainer.parts import poselets
+
+        poselets.build(config)

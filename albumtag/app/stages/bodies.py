@@ -4,6 +4,12 @@ The person detector finds bodies with 33 pose keypoints (back views and far-away
 included); each face the faces stage found is matched to at most one body by bipartite
 assignment, so one person is one instance. A face whose body was not detected gets the body
 box PIPER's rule derives from the face; a body without a face becomes an instance of its own.
+
+Every instance then gets its descriptors (``albumtag.embed.body_parts``): a ``body`` feature
+of the whole body box, and for a detected body one ``part:<type>`` feature per poselet type
+that fires on its pose, each from the type's aligned crop. The body CNN runs once per photo
+over all of its crops. ``locate``, ``crops`` and ``describe`` are the three steps, public so
+that ``bench/stage_timing.py`` can time each.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,14 +27,28 @@ from sqlalchemy.orm import Session
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
 from albumtag.app.stages.photo_batches import prefetched_batches
-from albumtag.library.schema import Album, AssignedBy, PersonInstance, Photo
+from albumtag.embed.body_descriptor import (
+    COLOUR_WEIGHT,
+    INPUT_HEIGHT,
+    INPUT_WIDTH,
+    BodyDescriptor,
+    crop_body,
+    describe_with_colour,
+)
+from albumtag.embed.body_parts import BODY_FEATURE, PART_FEATURE_PREFIX, part_feature
+from albumtag.library.model_versions import model_version_id
+from albumtag.library.schema import Album, AssignedBy, Feature, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
 from albumtag.vision.body_box import Bodies, load_rule, person_instances
-from albumtag.vision.person_detector import PersonDetector
+from albumtag.vision.person_detector import PersonDetection, PersonDetector
+from albumtag.vision.person_ops import POSE_LANDMARKS
+from albumtag.vision.poselets import POSELETS_MODEL, crop_part, fire, load_poselets
 
 STAGE_NAME = "bodies"
 PHOTOS_PER_BATCH = 4
+NOSE = POSE_LANDMARKS.index("nose")
+POSE_FACE_MARGIN = 0.25  # a pose's nose this far outside its face box (in face sizes) is not that face's
 Box = tuple[float, float, float, float]
 
 
@@ -39,11 +60,23 @@ class BodyJob:
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """One person of a photo in working pixels: its face (index into the job's faces) and
+    face box, its body box, and the detection (with the pose) when the body was detected."""
+
+    face: int | None
+    face_box: Box | None
+    box: Box
+    detection: PersonDetection | None
+
+
+@dataclass(frozen=True)
 class BodyRecord:
     instance_id: int | None  # the face's instance, None for a body seen without a face
     box: Box  # original pixels
     score: float | None  # detector score; None when the box is derived from the face
     keypoints: np.ndarray | None  # [33, 3] x, y (original pixels), visibility
+    features: dict[str, np.ndarray]  # feature kind -> descriptor: body, part:<type>
 
 
 @dataclass(frozen=True)
@@ -64,10 +97,19 @@ class BodyStage(Stage[BodyJob, BodyResult]):
     def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None) -> None:
         self.detector = PersonDetector(device, models_root)
         self.rule = load_rule(models_root)
+        self.descriptor = BodyDescriptor(device, models_root)
+        self.poselets = load_poselets(models_root)
+        self._model_ids: dict[tuple[str, str], int] = {}
 
     @property
     def version(self) -> str:
-        return f"{self.detector.version};{self.rule.version}"
+        return f"{self.detector.version};{self.rule.version};{self._descriptor_version}"
+
+    @property
+    def _descriptor_version(self) -> str:
+        """What the stored vectors depend on beyond the detector: the CNN, the colour
+        statistics' weight and the part types."""
+        return f"{self.descriptor.version};w{COLOUR_WEIGHT:g};{self.poselets.version}"
 
     def make_jobs(self, session: Session, photo_ids: Sequence[int]) -> list[BodyJob]:
         faces: dict[int, list[tuple[int, Box]]] = defaultdict(list)
@@ -85,19 +127,72 @@ class BodyStage(Stage[BodyJob, BodyResult]):
                 yield job, item if isinstance(item, Exception) else self._analyse(job, *item)
 
     def _analyse(self, job: BodyJob, scale: float, image: np.ndarray) -> BodyResult:
-        """Detect in working pixels, match, and report in original pixels."""
-        people = self.detector.detect(image)
-        face_boxes = np.array([_scaled(box, 1 / scale) for _, box in job.faces], dtype=np.float32).reshape(-1, 4)
-        height, width = image.shape[:2]
-        records = []
-        for found in person_instances(face_boxes, Bodies.of(people), self.rule, height, width):
-            body = people[found.body] if found.body is not None else None
-            records.append(BodyRecord(
-                instance_id=job.faces[found.face][0] if found.face is not None else None,
-                box=_scaled(found.box, scale),
-                score=body.score if body else None,
-                keypoints=(body.keypoints * np.array([scale, scale, 1.0])).astype(np.float32) if body else None))
+        """Detect, match and describe in working pixels; report in original pixels."""
+        sightings = self.locate(job, scale, image)
+        features = self.describe(self.crops(image, sightings))
+        records = [BodyRecord(
+            instance_id=job.faces[seen.face][0] if seen.face is not None else None,
+            box=_scaled(seen.box, scale),
+            score=seen.detection.score if seen.detection else None,
+            keypoints=(seen.detection.keypoints * np.array([scale, scale, 1.0])).astype(np.float32)
+            if seen.detection else None,
+            features=found) for seen, found in zip(sightings, features)]
         return BodyResult(records)
+
+    def locate(self, job: BodyJob, scale: float, image: np.ndarray) -> list[Sighting]:
+        """Person detection and pose on the photo, matched with the job's faces."""
+        people = self.detector.detect(image)
+        faces = [_scaled(box, 1 / scale) for _, box in job.faces]
+        face_boxes = np.array(faces, dtype=np.float32).reshape(-1, 4)
+        height, width = image.shape[:2]
+        return [Sighting(face=found.face, box=found.box,
+                         face_box=faces[found.face] if found.face is not None else None,
+                         detection=people[found.body] if found.body is not None else None)
+                for found in person_instances(face_boxes, Bodies.of(people), self.rule, height, width)]
+
+    def crops(self, image: np.ndarray, sightings: Sequence[Sighting]) -> list[dict[str, np.ndarray]]:
+        """Per person, feature kind -> crop: the body box, and each fired part's aligned crop
+        (parts only from a pose that agrees with the person's face, if a face was found)."""
+        height, width = image.shape[:2]
+        found = []
+        for seen in sightings:
+            crops = {BODY_FEATURE: _shrunk(crop_body(image, seen.box))} if _has_area(seen.box) else {}
+            if seen.detection is not None and pose_agrees(seen.detection.keypoints, seen.face_box):
+                crops |= {part_feature(part.type.name): crop_part(image, part)
+                          for part in fire(self.poselets, seen.detection.keypoints, height, width)}
+            found.append(crops)
+        return found
+
+    def describe(self, crops: Sequence[dict[str, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+        """Descriptors of every crop of the photo, the CNN run once over all of them."""
+        flat = [crop for per_person in crops for crop in per_person.values()]
+        vectors = iter(describe_with_colour(self.descriptor, flat))
+        return [{kind: next(vectors) for kind in per_person} for per_person in crops]
+
+    def _feature_model(self, kind: str) -> tuple[str, str]:
+        """(name, version) of the model_version row that a kind's vectors point to: body
+        vectors depend on the CNN and the colour weight, part vectors on the part types too."""
+        if kind == BODY_FEATURE:
+            return self.descriptor.model_name, f"{self.descriptor.version};w{COLOUR_WEIGHT:g}"
+        return f"{self.descriptor.model_name}+{POSELETS_MODEL}", self._descriptor_version
+
+    def _model_id(self, session: Session, kind: str) -> int:
+        model = self._feature_model(kind)
+        if model not in self._model_ids:
+            self._model_ids[model] = model_version_id(session, *model, self.descriptor.entry.sha256)
+        return self._model_ids[model]
+
+    def _store_features(self, session: Session, instance_id: int, features: dict[str, np.ndarray]) -> None:
+        """Replace the instance's body and part features (its face feature stays)."""
+        for old in session.scalars(select(Feature).where(
+                Feature.instance_id == instance_id,
+                (Feature.kind == BODY_FEATURE) | Feature.kind.startswith(PART_FEATURE_PREFIX))):
+            session.delete(old)
+        session.flush()  # the unique (instance, kind) must be free before the new rows go in
+        for kind, vector in features.items():
+            session.add(Feature(instance_id=instance_id, kind=kind,
+                                model_version_id=self._model_id(session, kind),
+                                vector=to_blob(vector), norm=float(np.linalg.norm(vector))))
 
     def store(self, session: Session, job: BodyJob, result: BodyResult) -> None:
         stale = session.scalars(select(PersonInstance).where(
@@ -114,4 +209,39 @@ class BodyStage(Stage[BodyJob, BodyResult]):
             instance.body_score = record.score
             instance.keypoints = to_blob(record.keypoints) if record.keypoints is not None else None
             session.add(instance)
+            session.flush()
+            self._store_features(session, instance.id, record.features)
         mark_stage(session, job.photo_id, self.name, self.version)
+
+
+def pose_agrees(keypoints: np.ndarray, face_box: Box | None) -> bool:
+    """Whether a pose can be the face's person's: its nose lies in the face box grown by
+    ``POSE_FACE_MARGIN`` of its size each way (always, without a face). In crowds and
+    close-ups the pose model sometimes lays a neighbour's pose, or a wrong one, over a
+    detected person: on the hand-checked group photos 5 of 30 poses paired with a face put
+    the nose outside it (tests/app/test_group_instances.py); parts cut along such a pose
+    would describe someone else, or no body part at all."""
+    if face_box is None:
+        return True
+    box = np.asarray(face_box, dtype=np.float64)
+    margin = (box[2:] - box[:2]) * POSE_FACE_MARGIN
+    nose = np.asarray(keypoints)[NOSE, :2]
+    return bool(np.all(nose >= box[:2] - margin) and np.all(nose <= box[2:] + margin))
+
+
+def _shrunk(crop: np.ndarray) -> np.ndarray:
+    """A body crop area-averaged down to at most twice the CNN's input (it resizes to that
+    anyway): the colour statistics cost per pixel, and on the timing photos (bench/
+    stage_timing.py) full-resolution body crops made them 70 ms of a photo's 100 ms of
+    descriptors."""
+    scale = min(1.0, 2 * INPUT_HEIGHT / crop.shape[0], 2 * INPUT_WIDTH / crop.shape[1])
+    if scale >= 1.0:
+        return crop
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+
+
+def _has_area(box: Box) -> bool:
+    """Whether a box covers at least one whole pixel each way (a derived box clipped at the
+    photo's edge may not)."""
+    return round(box[2]) - round(box[0]) >= 1 and round(box[3]) - round(box[1]) >= 1
