@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("people", help="named people and unnamed groups, with photo counts")
     export = commands.add_parser("export-xmp", help="write confirmed people into XMP sidecars beside the photos")
     export.add_argument("--album", help="only this album (default: every album)")
+    export.add_argument("--into-originals", action="store_true",
+                        help="write into the photo files themselves (JPEG, PNG; others get a sidecar); "
+                             "pixels and other metadata are kept, but the files change: have a backup")
     backup = commands.add_parser("backup", help="save people and tags to a portable file")
     backup.add_argument("file", type=Path, metavar="FILE")
     restore = commands.add_parser("restore", help="put people and tags from a backup on matching photos")
@@ -91,6 +94,8 @@ def _run_pipeline(args: argparse.Namespace, action: Callable, create: bool = Tru
     for album_id, scan in report.scans.items():
         print(f"album {album_id}: {scan.new} new, {scan.changed} changed, {scan.missing} missing, "
               f"{scan.returned} back, {scan.unchanged} unchanged")
+    if report.sidecars_changed:
+        print(f"XMP sidecars written since their people were read: {report.sidecars_changed}")
     for name, stage in report.run.stages.items():
         print(f"{name}: {stage.done} done, {stage.failed} failed of {stage.pending} "
               f"in {stage.seconds:.1f} s")
@@ -146,13 +151,21 @@ def _interop(args: argparse.Namespace, action: Callable) -> object | None:
 
 def cmd_export_xmp(args: argparse.Namespace) -> int:
     from albumtag.app.interop import export_xmp
+    from albumtag.cli_progress import TextProgress
 
-    report = _interop(args, lambda library: export_xmp(library, args.album))
+    report = _interop(args, lambda library: export_xmp(
+        library, args.album, args.into_originals, TextProgress(sys.stderr)))
     if report is None:
         return EXIT_FAILED
+    for path, reason in report.to_sidecar:
+        print(f"{path}\tsidecar instead: {reason}", file=sys.stderr)
     for path, reason in report.failed:
         print(f"{path}\t{reason}", file=sys.stderr)
-    print(f"sidecars written: {report.written}  failed: {len(report.failed)}")
+    if args.into_originals:
+        print(f"written into photos: {report.into_originals}  already up to date: {report.unchanged}  "
+              f"sidecars instead: {len(report.to_sidecar)}  failed: {len(report.failed)}")
+    else:
+        print(f"sidecars written: {report.written}  failed: {len(report.failed)}")
     return EXIT_OK
 
 

@@ -1,13 +1,16 @@
-"""Walking an album's folder tree: every photo file with its size and modification time."""
+"""Walking an album's folder tree: every photo file with its size and modification time, and
+when the photos' XMP sidecars were last written."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from albumtag.io.formats import is_photo_name
+from albumtag.io.metadata import sidecar_paths
 
 
 @dataclass(frozen=True)
@@ -42,3 +45,27 @@ def scan_folder(root: Path) -> Iterator[ScannedFile]:
                     yield ScannedFile(relpath, stat.st_size, stat.st_mtime_ns)
             except OSError:
                 continue
+
+
+def sidecar_mtimes(root: Path, relpaths: Iterable[str]) -> dict[str, int]:
+    """Photo relpath -> the newest modification time (ns) of its XMP sidecars, for the photos
+    that have one. One directory listing per folder rather than two stats per photo, so a
+    rescan stays about as cheap as the walk; an unreadable folder reports nothing. Names are
+    compared as the file system does (``normcase``: "IMG_1.XMP" is the sidecar on Windows)."""
+    by_folder: dict[PurePosixPath, list[str]] = defaultdict(list)
+    for relpath in relpaths:
+        by_folder[PurePosixPath(relpath).parent].append(relpath)
+    found: dict[str, int] = {}
+    for folder, photos in by_folder.items():
+        try:
+            with os.scandir(root / folder) as entries:
+                times = {os.path.normcase(entry.name): entry.stat().st_mtime_ns for entry in entries
+                         if os.path.normcase(entry.name).endswith(".xmp")}
+        except OSError:
+            continue
+        for relpath in photos:
+            names = [os.path.normcase(path.name) for path in sidecar_paths(root / relpath)]
+            written = [times[name] for name in names if name in times]
+            if written:
+                found[relpath] = max(written)
+    return found

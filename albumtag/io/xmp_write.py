@@ -7,10 +7,14 @@ stored, see ``xmp_regions``), people keywords as digiKam ("People/Name"), Lightr
 A sidecar another program made is merged, not replaced: only the face regions and the
 people keywords are ours to rewrite (they say who is in the photo, which the library now
 knows); every other property, other region types (focus, pets) and every other keyword stay
-as they were. ``dc:subject`` is flat, so a subject is taken for a person only when the
-hierarchical lists named them. A sidecar that is not well-formed is left untouched
-(XmpError): merging into it could lose what it holds. Writing goes through a temporary file,
-so a crash leaves the old sidecar or the new one. The original photo is never touched.
+as they were. Microsoft Photo regions that name someone go too: they are the same faces in
+Windows' older format, and left behind they would bring back a person removed here, since
+readers fall back to them when no MWG face region is left. ``dc:subject`` is flat, so a
+subject is taken for a person only when the hierarchical lists named them. A sidecar that
+is not well-formed is left untouched (XmpError): merging into it could lose what it holds.
+Writing goes through a temporary file, so a crash leaves the old sidecar or the new one. The
+original photo is never touched here; ``xmp_embed`` puts the same merged packet inside the
+file when the user asks for that.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ from albumtag.io.xmp_rdf import (
     DC,
     DIGIKAM,
     LIGHTROOM,
+    MP,
+    MP_REG,
+    MP_RI,
     MWG_RS,
     PREFIXES,
     RDF,
@@ -84,6 +91,7 @@ def merged_packet(existing: bytes | str | None, people: Sequence[TaggedPerson], 
     description = _description(_rdf(root))
     _remove_people_keywords(root)
     foreign_regions = _remove_face_regions(root)
+    _remove_mp_people(root)
     _add_regions(description, foreign_regions, people, frame)
     _add_people_keywords(root, description, [person.name for person in people])
     _register_prefixes(existing)
@@ -165,7 +173,8 @@ def _array(root: Element, description: Element, prop: str, kind: str) -> Element
 
 
 def _drop_empty_arrays(root: Element) -> None:
-    props = {prop for prop, _, _ in PEOPLE_LISTS}
+    """Remove the keyword properties that held only people (readers warn about empty arrays)."""
+    props = {prop for prop, _, _ in PEOPLE_LISTS} | {prop for prop, _ in KEYWORD_HIERARCHIES}
     for parent in list(root.iter()):
         for element in [e for e in parent if e.tag in props]:
             if not (element.text or "").strip() and all(len(array) == 0 for array in element):
@@ -182,6 +191,18 @@ def _remove_face_regions(root: Element) -> list[Element]:
                      if field(region, q(MWG_RS, "Type")) not in (None, "Face")]
             parent.remove(regions)
     return kept
+
+
+def _remove_mp_people(root: Element) -> None:
+    """Remove the Microsoft Photo regions that name a person, and a RegionInfo left empty."""
+    for parent in list(root.iter()):
+        for info in parent.findall(q(MP, "RegionInfo")):
+            regions = child(info, q(MP_RI, "Regions"))
+            for array in regions if regions is not None else ():
+                for li in [li for li in array.findall(q(RDF, "li")) if field(li, q(MP_REG, "PersonDisplayName"))]:
+                    array.remove(li)
+            if not items(regions):
+                parent.remove(info)
 
 
 def _add_regions(description: Element, foreign: list[Element], people: Sequence[TaggedPerson],

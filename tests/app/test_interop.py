@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from albumtag.app.attach import attach_people
 from albumtag.app.browse import person_faces
-from albumtag.app.importer import import_folders
+from albumtag.app.importer import import_folders, rescan
 from albumtag.app.interop import backup, export_xmp, restore
 from albumtag.app.people_actions import PeopleActions
 from albumtag.cli import EXIT_FAILED, EXIT_OK, main
+from albumtag.io.hashing import content_hash
 from albumtag.io.xmp_files import photo_people
+from albumtag.io.xmp_rdf import DC, DIGIKAM, LIGHTROOM, parse, q, texts
 from albumtag.io.xmp_regions import Frame, TaggedPerson
+from albumtag.io.xmp_write import write_sidecar
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     Album,
@@ -177,3 +182,117 @@ def test_a_person_known_only_from_a_region_can_be_opened(library: Library, share
         pierre = session.scalar(select(Person.id).where(Person.name == "Pierre Curie"))
     faces = person_faces(library, pierre)
     assert len(faces) == 2 and all(face.confirmed for face in faces)
+
+
+# ----- writing into the photo files (opt-in) ----------------------------------------------
+def _stored(library: Library) -> dict[str, tuple[str, int, int]]:
+    """relpath -> (content hash, size, mtime) as the library has them."""
+    with library.session() as session:
+        return {rel: (digest, size, mtime) for rel, digest, size, mtime in session.execute(
+            select(Photo.relpath, Photo.content_hash, Photo.size, Photo.mtime_ns))}
+
+
+def _names_by_photo(library: Library) -> set[tuple[str, str]]:
+    """(relpath, name) of every named instance."""
+    with library.session() as session:
+        return set(session.execute(select(Photo.relpath, Person.name)
+                                   .join(PersonInstance, PersonInstance.photo_id == Photo.id)
+                                   .join(Person, PersonInstance.person_id == Person.id)
+                                   .where(Person.name.is_not(None))))
+
+
+def test_writing_into_originals_keeps_the_people_through_a_rescan(
+        library: Library, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The files change, and the library learns their new hashes: a rescan finds nothing to redo."""
+    album = _copy_faces(shared_data, tmp_path / "album")
+    import_folders(library, [album])
+    before = _names_by_photo(library)
+    assert main(["--library", str(library.path), "export-xmp", "--into-originals"]) == EXIT_OK
+    assert "written into photos: 2  already up to date: 0  sidecars instead: 0  failed: 0" in capsys.readouterr().out
+    assert not list(album.glob("*.xmp"))
+    stored = _stored(library)
+    for photo in album.glob("*.jpg"):
+        assert stored[photo.name] == (content_hash(photo.read_bytes()), photo.stat().st_size, photo.stat().st_mtime_ns)
+        assert photo.stat().st_mode & 0o777 == 0o644  # the rewritten file keeps its permissions
+    report = rescan(library)
+    assert (report.scans[1].changed, report.scans[1].unchanged) == (0, 2)
+    assert report.run.stages["faces"].done == 0
+    assert _names_by_photo(library) == before
+    assert main(["--library", str(library.path), "export-xmp", "--into-originals"]) == EXIT_OK
+    assert "written into photos: 0  already up to date: 2" in capsys.readouterr().out
+
+
+def test_a_failed_write_leaves_the_originals_and_the_library_as_they_were(
+        library: Library, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    album = _copy_faces(shared_data, tmp_path / "album")
+    import_folders(library, [album])
+    files = {path.name: path.read_bytes() for path in album.iterdir()}
+    stored = _stored(library)
+
+    def crash(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    report = export_xmp(library, into_originals=True)
+    assert report.written == 0 and len(report.failed) == 2
+    assert all("No space left" in reason for _, reason in report.failed)
+    assert {path.name: path.read_bytes() for path in album.iterdir()} == files  # no temporary files either
+    assert _stored(library) == stored
+
+
+def test_other_formats_and_edited_files_are_reported(library: Library, shared_data: Path, tmp_path: Path) -> None:
+    """WebP gets the sidecar instead; a photo edited since the scan is not written at all."""
+    album = _copy_faces(shared_data, tmp_path / "album")
+    webp = album / "denali.webp"
+    shutil.copyfile(shared_data / "formats-immich" / "formats" / "webp" / "denali.webp", webp)
+    frame = Frame(1, 600, 315)
+    write_sidecar(webp, [TaggedPerson("Ansel", (100.0, 100.0, 200.0, 220.0))], frame)
+    import_folders(library, [album])
+    assert ("denali.webp", "Ansel") in _names_by_photo(library)
+    edited = album / "portrait.jpg"
+    edited.write_bytes(edited.read_bytes() + b"\0")  # after the JPEG's end: still the same picture
+    report = export_xmp(library, into_originals=True)
+    assert report.to_sidecar == [(webp, "only JPEG and PNG files are written into")]
+    assert [(path, reason.split(";")[0]) for path, reason in report.failed] == [
+        (edited, "the file changed since AlbumTag last read it")]
+    assert report.into_originals == 1  # portrait-orientation-6.jpg
+    [ansel] = photo_people(webp, frame)
+    assert ansel.name == "Ansel" and ansel.box == pytest.approx((100.0, 100.0, 200.0, 220.0), abs=0.001)
+
+
+def test_names_only_in_keywords_survive_an_export(library: Library, shared_data: Path, tmp_path: Path) -> None:
+    """A keyword the import could not put on a face stays; one the user took off a face goes."""
+    album = tmp_path / "album"
+    album.mkdir()
+    Image.new("RGB", (64, 48), "grey").save(album / "nobody.jpg")  # no face to put a name on
+    one_face = album / "aaron.jpg"
+    shutil.copyfile(shared_data / "faces-lfw" / "Aaron_Peirsol" / "Aaron_Peirsol_0001.jpg", one_face)
+    for photo in album.iterdir():
+        write_sidecar(photo, [TaggedPerson("Ada Lovelace", None)], Frame(1, 1, 1))
+    import_folders(library, [album])
+    with library.session() as session:
+        ada = session.scalar(select(Person.id).where(Person.name == "Ada Lovelace"))
+        placed = list(session.scalars(select(PersonInstance.id).where(PersonInstance.person_id == ada)))
+    assert len(placed) == 1  # on Aaron's face, the only one there
+    PeopleActions(library).reject(placed, ada)
+    assert export_xmp(library).written == 2
+    kept = parse((album / "nobody.jpg.xmp").read_bytes())
+    assert texts(kept, q(DIGIKAM, "TagsList")) == ["People/Ada Lovelace"]
+    assert texts(kept, q(LIGHTROOM, "hierarchicalSubject")) == ["People|Ada Lovelace"]
+    assert texts(kept, q(DC, "subject")) == ["Ada Lovelace"]
+    assert photo_people(one_face, Frame(1, 250, 250)) == []
+
+
+def test_a_sidecar_edited_after_the_import_is_read_again_on_rescan(
+        library: Library, shared_data: Path, tmp_path: Path) -> None:
+    album = _copy_faces(shared_data, tmp_path / "album")
+    import_folders(library, [album])
+    photo = album / "portrait.jpg"
+    frame = Frame(1, 840, 700)
+    write_sidecar(photo, [*photo_people(photo, frame), TaggedPerson("Ève Curie", (700.0, 300.0, 780.0, 400.0))],
+                  frame)  # as digiKam would, after AlbumTag read the photo
+    report = rescan(library)
+    assert report.sidecars_changed == 1 and report.scans[1].changed == 0
+    assert report.run.stages["regions"].done == 1 and report.run.stages["faces"].done == 0
+    assert _names_by_photo(library) >= {("portrait.jpg", "Ève Curie"), ("portrait.jpg", "Marie Curie")}
+    assert rescan(library).sidecars_changed == 0

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -52,16 +50,6 @@ def photo(tmp_path: Path, shared_data: Path) -> Path:
     return target
 
 
-def _exiftool(path: Path, *tags: str) -> dict:
-    exiftool = shutil.which("exiftool")
-    if exiftool is None:
-        pytest.skip("exiftool is not installed (apt-get install libimage-exiftool-perl); "
-                    "the cross-check with another reader needs it")
-    result = subprocess.run([exiftool, "-j", "-struct", *tags, str(path)], capture_output=True, text=True,
-                            check=True, timeout=60)
-    return json.loads(result.stdout)[0]
-
-
 @pytest.mark.parametrize("frame", [UPRIGHT, TURNED], ids=["upright", "orientation-6"])
 def test_round_trip_through_our_reader(photo: Path, frame: Frame) -> None:
     sidecar = write_sidecar(photo, PEOPLE, frame)
@@ -76,9 +64,9 @@ def test_round_trip_through_our_reader(photo: Path, frame: Frame) -> None:
 
 
 @pytest.mark.parametrize("frame", [UPRIGHT, TURNED], ids=["upright", "orientation-6"])
-def test_exiftool_reads_the_same_names_and_boxes(photo: Path, frame: Frame) -> None:
+def test_exiftool_reads_the_same_names_and_boxes(photo: Path, frame: Frame, exiftool) -> None:
     sidecar = write_sidecar(photo, PEOPLE, frame)
-    info = _exiftool(sidecar, "-XMP-mwg-rs:RegionInfo", "-XMP-digiKam:TagsList", "-XMP-lr:HierarchicalSubject")
+    info = exiftool(sidecar, "-XMP-mwg-rs:RegionInfo", "-XMP-digiKam:TagsList", "-XMP-lr:HierarchicalSubject")
     region_info = info["RegionInfo"]
     stored = (700, 840) if frame is TURNED else (840, 700)
     assert (region_info["AppliedToDimensions"]["W"], region_info["AppliedToDimensions"]["H"]) == stored
@@ -92,7 +80,7 @@ def test_exiftool_reads_the_same_names_and_boxes(photo: Path, frame: Frame) -> N
     assert info["HierarchicalSubject"] == [f"People|{p.name}" for p in PEOPLE]
 
 
-def test_foreign_fields_survive_and_only_people_are_replaced(photo: Path) -> None:
+def test_foreign_fields_survive_and_only_people_are_replaced(photo: Path, exiftool) -> None:
     sidecar = photo.with_name("photo.jpg.xmp")
     sidecar.write_text(FOREIGN_SIDECAR, encoding="utf-8")
     write_sidecar(photo, PEOPLE[:1], UPRIGHT)
@@ -104,7 +92,7 @@ def test_foreign_fields_survive_and_only_people_are_replaced(photo: Path) -> Non
     assert "Old Name" not in text
     assert {p.name for p in photo_people(photo, UPRIGHT)} == {"Marie Curie"}
     if shutil.which("exiftool"):
-        info = _exiftool(sidecar, "-XMP:all")
+        info = exiftool(sidecar, "-XMP:all")
         assert info["Rating"] == 4 and info["Subject"] == ["Paris", "Marie Curie"]
         assert [r["Type"] for r in info["RegionInfo"]["RegionList"]] == ["Focus", "Face"]
 
