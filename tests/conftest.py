@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Models trained on this machine (albumtag.runtime.model_store) must not leak into the tests:
+# they always see the bundled models unless a test activates a version of its own.
+os.environ["ALBUMTAG_MODELS_HOME"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".no-trained-models")
 
 from pathlib import Path  # noqa: E402
 

@@ -1,7 +1,9 @@
-"""The main window's controller: sidebar navigation, pages, and import/rescan in the background."""
+"""The main window's controller: sidebar navigation, pages, and import/rescan in the background
+(the File menu's export, backup and restore run the same way, through ``InteropController``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
 from functools import partial
 from pathlib import Path
@@ -14,26 +16,23 @@ from albumtag.app.importer import ImportReport, import_folders, rescan
 from albumtag.app.settings import EngineSettings
 from albumtag.app.people import list_people
 from albumtag.app.status import library_status, photo_failures
-from albumtag.app.training import PERSONALISE, trainer_missing
 from albumtag.gui.models.photo_list_model import PhotoListModel
 from albumtag.gui.models.thumbnail_list_model import ItemRole
 from albumtag.gui.dialogs.settings_dialog import SettingsDialog
-from albumtag.gui.dialogs.trainer_dialog import TrainerDialog
+from albumtag.gui.interop_controller import InteropController
 from albumtag.gui.people_controller import PeopleController
+from albumtag.gui.training_controller import TrainingController
 from albumtag.gui.settings_store import load_engine_settings, save_engine_settings, save_library_path
+from albumtag.gui.text import plural
 from albumtag.gui.thumbnail_loader import ThumbnailLoader, pil_to_qimage
 from albumtag.gui.views.main_window_view import MainWindowView
-from albumtag.gui.workers import PipelineWorker
+from albumtag.gui.workers import Job, PipelineWorker
 from albumtag.io.decode import decode_file
 from albumtag.io.errors import PhotoError
 from albumtag.library.database import Library
 from albumtag.runtime.inference_model import device_in_use
 
 NavRole = Qt.ItemDataRole.UserRole + 10
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 PHOTO_VIEW_LONG_SIDE = 2560
 
 
@@ -57,6 +56,9 @@ class MainWindow(MainWindowView):
         self.grid.setModel(self.photo_model)
         self.people = PeopleController(library, self.people_view, self.faces_view, self.loader, self)
         self.people.unnamed_min_faces = self.settings.grouping.min_group
+        self.interop = InteropController(library, self, self._start)
+        self.training = TrainingController(library, self, busy=lambda: self.worker is not None,
+                                           refresh=self.start_rescan, changed=lambda: self.refresh(reload_page=False))
         self._current_photo: browse.PhotoItem | None = None
         self._nav: tuple[str, int | None] = ("all", None)
         self._connect()
@@ -65,10 +67,15 @@ class MainWindow(MainWindowView):
     def _connect(self) -> None:
         self.add_folder_action.triggered.connect(self.choose_folder)
         self.rescan_action.triggered.connect(self.start_rescan)
+        self.export_xmp_action.triggered.connect(self.interop.export_xmp)
+        self.backup_action.triggered.connect(self.interop.backup)
+        self.restore_action.triggered.connect(self.interop.restore)
         self.quit_action.triggered.connect(self.close)
         self.undo_action.triggered.connect(self.undo)
         self.settings_action.triggered.connect(self.open_settings)
-        self.personalise_action.triggered.connect(self.personalise)
+        self.personalise_action.triggered.connect(self.training.personalise)
+        self.train_action.triggered.connect(self.training.train)
+        self.rollback_action.triggered.connect(self.training.rollback)
         self.search_bar.search_requested.connect(self.search)
         self.sidebar.currentItemChanged.connect(self._on_nav)
         self.grid.activated.connect(self._open_photo)
@@ -164,20 +171,6 @@ class MainWindow(MainWindowView):
                 save_library_path(dialog.library_path())
                 self.statusBar().showMessage("The new library opens the next time AlbumTag starts.", 8000)
 
-    def personalise(self) -> TrainerDialog | None:
-        """Models › Personalise: the trainer adapts recognition to this library, in its own
-        process; the dialog is returned (non-modal) so the window stays usable meanwhile."""
-        if self.worker is not None:
-            self.statusBar().showMessage("Wait for the import to finish (or cancel it) first.", 8000)
-            return None
-        if (missing := trainer_missing()) is not None:
-            QMessageBox.warning(self, "Personalise recognition", f"Cannot personalise: {missing}.")
-            return None
-        dialog = TrainerDialog("Personalise recognition", PERSONALISE, self.library.path, self)
-        dialog.finished_ok.connect(lambda: self.refresh(reload_page=False))
-        dialog.show()
-        return dialog
-
     def show_photos(self, title: str, photos: list[browse.PhotoItem]) -> None:
         self.grid_heading.setText(f"{title} — {plural(len(photos), 'photo')}")
         self.photo_model.set_items(photos)
@@ -235,19 +228,28 @@ class MainWindow(MainWindowView):
     def start_rescan(self) -> None:
         self._start(lambda progress, cancel: rescan(self.library, progress, cancel, settings=self.settings))
 
-    def _start(self, job) -> None:
+    def _start(self, job: Job, on_finished: Callable[[object], None] | None = None,
+               on_failed: Callable[[str], None] | None = None) -> None:
+        """Run ``job`` on the worker thread, one job at a time (each of them writes to the
+        library); ``on_finished`` / ``on_failed`` get its result or error (an import's by default)."""
         if self.worker is not None:
-            QMessageBox.information(self, "AlbumTag", "An import is already running; wait for it or cancel it.")
+            QMessageBox.information(self, "AlbumTag", "An import or export is already running; "
+                                                      "wait for it or cancel it.")
             return
         self.worker = PipelineWorker(job)
+        self._then = (on_finished or self._import_finished, on_failed or self._import_failed)
         self._last_stage = None
         self.worker.progress.connect(self.progress_panel.show_progress)
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
-        self.add_folder_action.setEnabled(False)
-        self.rescan_action.setEnabled(False)
+        self._set_busy(True)
         self.worker.start()
+
+    def _set_busy(self, busy: bool) -> None:
+        for action in (self.add_folder_action, self.rescan_action, self.export_xmp_action, self.backup_action,
+                       self.restore_action):
+            action.setEnabled(not busy)
 
     def _on_progress(self, progress) -> None:
         """When a stage ends its photos are in the library: show them without waiting for the
@@ -267,20 +269,25 @@ class MainWindow(MainWindowView):
             self.worker.thread.wait()
             self.worker = None
         self.progress_panel.setVisible(False)
-        self.add_folder_action.setEnabled(True)
-        self.rescan_action.setEnabled(True)
+        self._set_busy(False)
         self.refresh()
 
-    def _on_finished(self, report: ImportReport) -> None:
+    def _on_finished(self, result: object) -> None:
         self._done()
+        self._then[0](result)
+
+    def _on_failed(self, message: str) -> None:
+        self._done()
+        self._then[1](message)
+
+    def _import_finished(self, report: ImportReport) -> None:
         failed = sum(stage.failed for stage in report.run.stages.values())
         note = "Cancelled; finished work is kept." if report.run.cancelled else "Import finished."
         if failed:
             note += f" {failed} photos could not be read (see Errors)."
         self.statusBar().showMessage(note, 10_000)
 
-    def _on_failed(self, message: str) -> None:
-        self._done()
+    def _import_failed(self, message: str) -> None:
         QMessageBox.warning(self, "AlbumTag", f"The import stopped: {message}\nFinished work is kept.")
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -51,7 +51,7 @@ def sha256_of(path: Path) -> str:
 
 
 def load_manifest(root: Path | None = None) -> dict[str, ModelEntry]:
-    """All entries of the manifest in ``root`` (default: the bundled models folder)."""
+    """All entries of the manifest in ``root`` (default: the models in use, ``models_dir``)."""
     root = root or models_dir()
     raw = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
     known = set(ModelEntry.__dataclass_fields__) - {"name"}

@@ -39,6 +39,14 @@ def resources_dir() -> Path:
 
 
 def models_dir() -> Path:
+    """The models in use: the version trained on this machine and made active
+    (``albumtag.runtime.model_store``), else the bundled ones."""
+    from albumtag.runtime.model_store import active_version
+
+    return active_version() or bundled_models_dir()
+
+
+def bundled_models_dir() -> Path:
     return resources_dir() / "models"
 
 

@@ -39,7 +39,7 @@ def _stored_tail(library: Library) -> str | None:
 
 def test_personalise_from_the_menu(qtbot, window: MainWindow, group_library: Library) -> None:
     shipped = library_tail(group_library).threshold(100)
-    dialog = window.personalise()
+    dialog = window.training.personalise()
     assert dialog is not None and dialog.isVisible() and not dialog.isModal()
     with qtbot.waitSignal(dialog.finished_ok, timeout=120_000):
         pass
@@ -52,7 +52,7 @@ def test_personalise_from_the_menu(qtbot, window: MainWindow, group_library: Lib
 
 
 def test_cancel_stops_the_trainer_and_changes_nothing(qtbot, window: MainWindow, group_library: Library) -> None:
-    dialog = window.personalise()
+    dialog = window.training.personalise()
     assert dialog is not None and dialog.running
     dialog.reject()  # the Cancel button
     assert not dialog.running

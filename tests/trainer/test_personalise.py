@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from albumtag.app.training import parse_progress, trainer_command
+from albumtag.app.training import parse_progress, personalise_command
 from albumtag.recognize.open_set import ImpostorTail
 from trainer.progress import ProgressReporter
 from trainer.recognition.personalise import impostor_pairs
@@ -24,7 +24,7 @@ def test_progress_lines_round_trip_through_the_app_parser() -> None:
 
 
 def test_trainer_command_runs_this_interpreter_on_the_library(tmp_path) -> None:
-    command = trainer_command("personalise", tmp_path / "lib.albumtag")
+    command = personalise_command(tmp_path / "lib.albumtag")
     assert command[1:4] == ["-m", "trainer", "personalise"] and command[-1].endswith("lib.albumtag")
 
 

@@ -7,8 +7,6 @@ atomically, so a cancelled run leaves the previous models and calibration in pla
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QProcess, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,15 +18,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albumtag.app.training import parse_progress, trainer_command
+from albumtag.app.training import parse_progress
 
 
 class TrainerDialog(QDialog):
-    """``finished_ok`` is emitted when the task ended successfully."""
+    """Runs ``command`` (``albumtag.app.training``); ``finished_ok`` is emitted when the task
+    ended successfully, ``finished_failed`` when it failed or was cancelled."""
 
     finished_ok = Signal()
+    finished_failed = Signal()
 
-    def __init__(self, title: str, task: str, library: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, command: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(520)
@@ -50,7 +50,7 @@ class TrainerDialog(QDialog):
         self.process.readyReadStandardError.connect(self._read_errors)
         self.process.finished.connect(self._on_finished)
         self.process.errorOccurred.connect(self._on_error)
-        program, *arguments = trainer_command(task, library)
+        program, *arguments = command
         self.process.start(program, arguments)
 
     @property
@@ -87,11 +87,13 @@ class TrainerDialog(QDialog):
             self.finished_ok.emit()
         else:
             self.message.setText(f"Stopped (exit code {code}); nothing was changed. Details below.")
+            self.finished_failed.emit()
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
             self.message.setText(f"The trainer could not start: {self.process.errorString()}")
             self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+            self.finished_failed.emit()
 
     def reject(self) -> None:
         """Cancel (or Close): stop a running task first, and wait for it to end."""
