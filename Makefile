@@ -7,7 +7,7 @@ APP_STAMP     := $(VENV)/.stamp-app
 TEST_STAMP    := $(VENV)/.stamp-test
 PACKAGE_STAMP := $(VENV)/.stamp-package
 
-.PHONY: run test venv package clean
+.PHONY: run test venv package clean exiftool
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ $(PACKAGE_STAMP): pyproject.toml | $(PY)
 run: $(APP_STAMP)
 	$(PY) -m albumtag $(ARGS)
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) exiftool
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+# The XMP tests read what we write back with an independent reader, Debian's exiftool.
+exiftool:
+	@command -v exiftool >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null; } || \
+		echo "exiftool is missing (apt-get install libimage-exiftool-perl): its cross-checks will be skipped"
 
 # The one-folder desktop app in dist/albumtag/ (run dist/albumtag/albumtag); see packaging/.
 package: $(PACKAGE_STAMP)
