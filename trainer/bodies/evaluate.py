@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,10 +77,19 @@ def labelled_photos(shared: Path) -> list[tuple[str, np.ndarray, dict[str, list[
     return found + [(BACK_VIEW_NAME, back_view_photo(shared), {"required": [BACK_VIEW_HEAD], "optional": []})]
 
 
-def _holds(head: list[int], point: np.ndarray, grow: float = 0.3) -> bool:
+HEAD_GROW = 0.3  # labelled head boxes grow by this fraction of their size (half per side)
+
+
+def grown_head(head: Sequence[float], grow: float = HEAD_GROW) -> tuple[float, float, float, float]:
+    """A labelled head box x1, y1, x2, y2 grown by ``grow`` of its width and height."""
     x1, y1, x2, y2 = head
     gw, gh = (x2 - x1) * grow / 2, (y2 - y1) * grow / 2
-    return x1 - gw <= point[0] <= x2 + gw and y1 - gh <= point[1] <= y2 + gh
+    return x1 - gw, y1 - gh, x2 + gw, y2 + gh
+
+
+def _holds(head: list[int], point: np.ndarray, grow: float = HEAD_GROW) -> bool:
+    x1, y1, x2, y2 = grown_head(head, grow)
+    return x1 <= point[0] <= x2 and y1 <= point[1] <= y2
 
 
 @dataclass(frozen=True)
@@ -98,10 +108,15 @@ def head_owner(heads: dict[str, list[list[int]]], box: np.ndarray) -> int | None
 
 def score_photo(people: list[PersonDetection], heads: dict[str, list[list[int]]]) -> PhotoScore:
     """Count found people, false detections and duplicates (see the module's docstring)."""
+    return score_head_boxes([person.head_box for person in people], heads)
+
+
+def score_head_boxes(boxes: Sequence[Sequence[float]], heads: dict[str, list[list[int]]]) -> PhotoScore:
+    """``score_photo`` for any detector: one head box x1, y1, x2, y2 per detection."""
     hits = [0] * (len(heads["required"]) + len(heads["optional"]))
     false = 0
-    for person in people:
-        owner = head_owner(heads, np.asarray(person.head_box))
+    for box in boxes:
+        owner = head_owner(heads, np.asarray(box))
         if owner is None:
             false += 1
         else:
