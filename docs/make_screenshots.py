@@ -5,11 +5,17 @@
 Imports the bundled sample album into a temporary library, then shows each page in turn and
 saves ``docs/screenshots/<page>.png``. Needs a display; refuses the offscreen platform, since
 the point is to see what a person sees.
+
+Two screens need a library in a particular state, so each gets its own small one (temporary,
+built from the sample album's photos): Needs review (a person named, then new photos of
+them arrive) and a suggestion made from the body when the face is hidden. Models trained by
+the Train models shot go to a temporary ``ALBUMTAG_MODELS_HOME`` and are discarded.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +40,21 @@ def shoot(app: QApplication, window, name: str) -> None:
     settle(app, window)
     window.grab().save(str(OUT / f"{name}.png"))
     print(f"saved {OUT / name}.png")
+
+
+def open_window(library):
+    from albumtag.gui.main_window import MainWindow
+
+    window = MainWindow(library)
+    window.resize(1280, 820)
+    window.show()
+    return window
+
+
+def wait_for_work(app: QApplication, window) -> None:
+    """Until the import or rescan running in the background has finished."""
+    while window.worker is not None:
+        settle(app, window, 0.5)
 
 
 def search_two_people(app: QApplication, window, people) -> None:
@@ -64,7 +85,7 @@ def settings_dialog(app: QApplication, window) -> None:
 
 def personalise_dialog(app: QApplication, window) -> None:
     """Models › Personalise recognition, once the trainer has finished."""
-    dialog = window.personalise()
+    dialog = window.training.personalise()
     end = time.monotonic() + 120
     while dialog.running and time.monotonic() < end:
         settle(app, window, 0.5)
@@ -74,25 +95,147 @@ def personalise_dialog(app: QApplication, window) -> None:
     dialog.close()
 
 
+def file_menu(app: QApplication, window) -> None:
+    """The File menu open (as a click on it opens it), Export tags to XMP highlighted; the
+    screen is grabbed, since the menu is a window of its own, and cut to the window and menu."""
+    window.search_bar.clear()
+    window.refresh()  # All photos again (Clear alone keeps the search's title)
+    file_action = window.menuBar().actions()[0]
+    menu = file_action.menu()
+    window.menuBar().setActiveAction(file_action)
+    settle(app, window)
+    menu.setActiveAction(window.export_xmp_action)  # its status tip shows in the status bar
+    settle(app, window)
+    area = window.frameGeometry().united(menu.frameGeometry())
+    app.primaryScreen().grabWindow(0).copy(area).save(str(OUT / "file-menu.png"))
+    print(f"saved {OUT / 'file-menu.png'}")
+    menu.hide()
+    settle(app, window, 0.3)
+
+
+def train_dialog(app: QApplication, window) -> None:
+    """Models › Train models… for the body descriptor (what the menu runs for "parts"), a few
+    progress lines in; then cancelled, which throws the unfinished model version away."""
+    from albumtag.runtime import model_store
+
+    dialog = window.training.train("parts")
+    if dialog is None:
+        print("skipped train-models.png: the trainer cannot run here")
+        return
+    end = time.monotonic() + 300
+    while dialog.running and dialog.bar.value() < 40 and time.monotonic() < end:
+        settle(app, window, 0.5)
+    if dialog.running and dialog.bar.value() >= 40:
+        settle(app, window)
+        dialog.grab().save(str(OUT / "train-models.png"))
+        print(f"saved {OUT / 'train-models.png'}")
+    else:
+        print(f"skipped train-models.png: no progress from the trainer ({dialog.message.text()})")
+    dialog.reject()  # Cancel: kills the trainer and discards the new version folder
+    settle(app, window)
+    assert not model_store.versions() and model_store.active_version() is None, "a trained version was kept"
+
+
+def needs_review(app: QApplication, root: Path) -> None:
+    """Portraits with three photos held back; Angelina Jolie is named, then the three photos
+    arrive and a rescan (F5) finds her in them: suggestions waiting under Needs review."""
+    from albumtag.app import browse
+    from albumtag.library.database import Library
+    from albumtag.runtime.resources import sample_album_dir
+
+    held_back = ("img5.jpg", "img6.jpg", "img7.jpg")
+    portraits = sample_album_dir() / "Portraits"
+    album = root / "Portraits"
+    album.mkdir(parents=True)
+    for photo in portraits.iterdir():
+        if photo.name not in held_back:
+            shutil.copy2(photo, album / photo.name)
+    library = Library.open(root / "review.albumtag")
+    window = open_window(library)
+    window.start_import([album], "Portraits")
+    wait_for_work(app, window)
+    img1 = next(p for p in browse.list_photos(library) if p.path.name == "img1.jpg")
+    person_id = next(i.person_id for i in browse.photo_instances(library, img1.id) if i.face_box)
+    window.people.actions.name_person(person_id, "Angelina Jolie")
+    window.people.changed.emit()
+    for name in held_back:
+        shutil.copy2(portraits / name, album / name)
+    window.start_rescan()
+    wait_for_work(app, window)
+    if browse.review_queue(library):
+        window.sidebar.setCurrentItem(window._find_nav(("review", None)))
+        faces = window.people.faces_model
+        first = next(r for r in range(faces.rowCount()) if not faces.item(r).confirmed)
+        window.faces_view.grid.setCurrentIndex(faces.index(first))
+        shoot(app, window, "needs-review")
+    else:  # the page would say so in a message box, which waits for a click
+        print("skipped needs-review.png: no suggestions were made")
+    window.close()
+    library.close()
+
+
+def body_suggestion(app: QApplication, root: Path) -> None:
+    """bbt1 with its four people named from their faces, then a second shot of the scene
+    (mirrored) where Sheldon's face is covered: he is suggested from his body and clothes."""
+    from PIL import Image, ImageOps
+
+    from albumtag.app import browse
+    from albumtag.app.people import list_people
+    from albumtag.library.database import Library
+    from albumtag.runtime.resources import sample_album_dir
+
+    album = root / "Friends"
+    album.mkdir(parents=True)
+    shutil.copy2(sample_album_dir() / "Friends" / "bbt1.jpg", album / "bbt1.jpg")
+    library = Library.open(root / "bodies.albumtag")
+    window = open_window(library)
+    window.start_import([album], "Friends")
+    wait_for_work(app, window)
+    photo = next(p for p in browse.list_photos(library) if p.path.name == "bbt1.jpg")
+    faces = sorted((i for i in browse.photo_instances(library, photo.id) if i.face_box), key=lambda i: i.face_box[0])
+    names = ("Raj", "Leonard", "Howard", "Sheldon")  # left to right
+    for name, face in zip(names, faces):
+        window.people.actions.assign_new_name([face.id], name)
+    window.people.changed.emit()
+    x1, y1, x2, y2 = faces[-1].face_box
+    second = ImageOps.mirror(Image.open(album / "bbt1.jpg").convert("RGB"))
+    pad = 0.15 * (x2 - x1)
+    second.paste((128, 128, 128), tuple(round(v) for v in (second.width - x2 - pad, y1 - pad,
+                                                            second.width - x1 + pad, y2 + pad)))
+    second.save(album / "bbt1-again.jpg", quality=92)
+    window.start_rescan()
+    wait_for_work(app, window)
+    sheldon = next(p for p in list_people(library) if p.name == "Sheldon")
+    window.sidebar.setCurrentItem(window._find_nav(("people", None)))
+    window.people.open_person(sheldon)
+    faces_model = window.people.faces_model
+    suggested = next((r for r in range(faces_model.rowCount()) if not faces_model.item(r).confirmed), None)
+    if suggested is None:
+        print("skipped body-suggestion.png: Sheldon's body was not suggested")
+    else:
+        window.faces_view.grid.setCurrentIndex(faces_model.index(suggested))
+        shoot(app, window, "body-suggestion")
+    window.close()
+    library.close()
+
+
 def main() -> None:
     if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen" or not os.environ.get("DISPLAY"):
         sys.exit("run under an X server (xvfb-run), not offscreen")
-    from albumtag.gui.main_window import MainWindow
     from albumtag.library.database import Library
+    from albumtag.runtime.model_store import STORE_ENV
     from albumtag.runtime.resources import sample_album_dir
 
     app = QApplication(sys.argv[:1])
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ[STORE_ENV] = str(Path(tmp) / "models")  # trained models: never the user's
         library = Library.open(Path(tmp) / "screens.albumtag")
-        window = MainWindow(library)
-        window.resize(1280, 820)
-        window.show()
+        window = open_window(library)
         window.start_import([sample_album_dir()], "Sample album")
         settle(app, window, 4.0)
         shoot(app, window, "import-progress")
-        while window.worker is not None:
-            settle(app, window, 0.5)
+        wait_for_work(app, window)
         shoot(app, window, "photos")
         grid = window.photo_model
         row = next(r for r in range(grid.rowCount()) if grid.item(r).path.name == "bbt3.jpg")
@@ -113,8 +256,12 @@ def main() -> None:
         search_two_people(app, window, people)
         settings_dialog(app, window)
         personalise_dialog(app, window)
+        file_menu(app, window)
+        train_dialog(app, window)
         window.close()
         library.close()
+        needs_review(app, Path(tmp) / "review")
+        body_suggestion(app, Path(tmp) / "bodies")
 
 
 if __name__ == "__main__":

@@ -158,8 +158,13 @@ class MainWindow(MainWindowView):
             until = datetime.combine(bar.until.date().toPython(), time.max)
         photos = browse.list_photos(self.library, album_id=key if kind == "album" else None,
                                     person_ids=person_ids, since=since, until=until)
-        what = " and ".join(bar.typed_names()) or "Photos"
-        self.show_photos(what if bar.typed_names() or since else self.grid_heading.text().split(" — ")[0], photos)
+        self.show_photos(" and ".join(bar.typed_names()) or self._scope_title(), photos)
+
+    def _scope_title(self) -> str:
+        """What a search without names looks through: the sidebar's album, or all photos."""
+        kind, _ = self._nav
+        item = self._find_nav(self._nav) if kind == "album" else None
+        return item.text(0).rsplit("  (", 1)[0] if item is not None else "All photos"
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self.library.path, device_in_use(self.settings.device), self)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from albumtag.app.training import parse_progress
+from albumtag.cli_progress import format_duration
 
 
 class TrainerDialog(QDialog):
@@ -65,8 +66,8 @@ class TrainerDialog(QDialog):
                 continue
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.step)
-            eta = f" — about {progress.eta_s:.0f} s left" if progress.eta_s else ""
-            self.message.setText(f"{progress.message}{eta}")
+            eta = f" — about {format_duration(progress.eta_s)} left" if progress.eta_s else ""
+            self.message.setText(f"{progress.message} (step {progress.step:,} of {progress.total:,}){eta}")
 
     def _read_errors(self) -> None:
         self._append(bytes(self.process.readAllStandardError()).decode(errors="replace").rstrip())
