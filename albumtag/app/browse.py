@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from albumtag.app.identification import suggestions_for
+from albumtag.app.identification import body_suggestions, suggestions_for
 from albumtag.app.open_set import acceptance_distance
 from albumtag.app.people import FaceRef
 from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
@@ -172,15 +173,18 @@ def _body_items(library: Library, person_id: int) -> list[FaceItem]:
 
 
 def review_queue(library: Library) -> list[tuple[int, str, int]]:
-    """Named people with suggestions waiting: (person id, name, suggestions), most first."""
+    """Named people with suggestions waiting: (person id, name, suggestions), most first.
+    Suggestions are faces the grouping put with the person and faceless instances PIPER
+    suggests for them by body and parts."""
+    by_body = Counter(s.person_id for s in body_suggestions(library))
     with library.session() as session:
-        rows = session.execute(
-            select(Person.id, Person.name, func.count(PersonInstance.id))
-            .join(PersonInstance, PersonInstance.person_id == Person.id)
-            .where(Person.name.is_not(None), Person.hidden.is_(False),
-                   PersonInstance.assigned_by == AssignedBy.MODEL)
-            .group_by(Person.id).order_by(func.count(PersonInstance.id).desc()))
-        return [(pid, name, n) for pid, name, n in rows]
+        named = session.execute(select(Person.id, Person.name)
+                                .where(Person.name.is_not(None), Person.hidden.is_(False))).all()
+        by_face = Counter(dict(session.execute(
+            select(PersonInstance.person_id, func.count(PersonInstance.id))
+            .where(PersonInstance.assigned_by == AssignedBy.MODEL).group_by(PersonInstance.person_id)).all()))
+    waiting = [(pid, name, by_face[pid] + by_body[pid]) for pid, name in named]
+    return sorted((row for row in waiting if row[2]), key=lambda row: -row[2])
 
 
 def people_named(library: Library, names: Sequence[str]) -> tuple[list[int], list[str]]:

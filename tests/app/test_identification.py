@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
-from albumtag.app.browse import person_faces
+from albumtag.app.browse import person_faces, review_queue
 from albumtag.app.identification import body_suggestions
 from albumtag.app.importer import import_folders
 from albumtag.app.people_actions import PeopleActions
@@ -71,6 +71,8 @@ def test_the_hidden_face_is_suggested_by_body(named_library: tuple[Library, dict
     assert len(shown) == 1 and not shown[0].confirmed
     box = shown[0].face.box
     assert box == (faceless[0].body_x1, faceless[0].body_y1, faceless[0].body_x2, faceless[0].body_y2)
+    waiting = {person_id: count for person_id, _, count in review_queue(library)}
+    assert waiting.get(people["Sheldon"], 0) >= 1, "Needs review counts the body suggestion"
 
 
 def test_a_rejected_body_suggestion_is_not_made_again(named_library: tuple[Library, dict[str, int]]) -> None:
