@@ -105,6 +105,10 @@ def test_photo_view_shows_every_face_boxed(qtbot, window, library, friends, monk
         stored = session.scalars(select(PersonInstance).where(PersonInstance.photo_id == photo_id)).all()
     assert len(canvas.instances) == len(stored) >= 4
     assert window.pages.currentWidget() is window.photo_view
+    for instance in (i for i in canvas.instances if i.face_box):  # hovering a face picks its person
+        qtbot.mouseMove(canvas, canvas._rect(instance.face_box).center().toPoint())
+        qtbot.waitUntil(lambda: canvas.hovered == instance.id, timeout=2_000)
+        assert instance.body_box is not None
 
 
 def test_name_a_group_then_undo(qtbot, window, library, friends, monkeypatch) -> None:

@@ -74,10 +74,19 @@ class PhotoCanvas(QWidget):
         painter.setPen(QColor("#000000"))
         painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
 
+    def instance_at(self, point: QPointF) -> int | None:
+        """The person under the pointer: a face first (bodies overlap in group photos, and a
+        neighbour's body box often covers a face), else the smallest body box holding it."""
+        for boxes in ([(i, i.face_box) for i in self.instances],
+                      sorted(((i, i.body_box) for i in self.instances if i.body_box),
+                             key=lambda pair: (pair[1][2] - pair[1][0]) * (pair[1][3] - pair[1][1]))):
+            found = next((i.id for i, box in boxes if box and self._rect(box).contains(point)), None)
+            if found is not None:
+                return found
+        return None
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        point = event.position()
-        hovered = next((i.id for i in self.instances
-                        if any(b and self._rect(b).contains(point) for b in (i.face_box, i.body_box))), None)
+        hovered = self.instance_at(event.position())
         if hovered != self.hovered:
             self.hovered = hovered
             self.update()
