@@ -83,6 +83,7 @@ class MainWindow(MainWindowView):
         self.progress_panel.cancel_button.clicked.connect(self.cancel_work)
         self.loader.ready.connect(self._on_image_loaded)
         self.people.changed.connect(self._on_people_changed)
+        self.people.decided.connect(lambda: self.undo_action.setEnabled(True))  # before it is written
         self.people.show_photos.connect(self.show_photos)
         self.people.opened.connect(self.pages.setCurrentWidget)
 
@@ -210,7 +211,7 @@ class MainWindow(MainWindowView):
             self.photo_view.canvas.show_photo(pixmap.toImage(), browse.photo_instances(self.library, photo.id))
 
     def _on_people_changed(self) -> None:
-        self.undo_action.setEnabled(self.people.actions.can_undo)
+        self.undo_action.setEnabled(self.people.actions.can_undo or self.people.writer.pending > 0)
         label = self.people.actions.undo_label
         self.undo_action.setText(f"&Undo {label}" if label else "&Undo")
         self.refresh(reload_page=False)
@@ -299,5 +300,6 @@ class MainWindow(MainWindowView):
         if self.worker is not None:
             self.worker.cancel()
             self.worker.thread.wait()
+        self.people.writer.stop()
         self.loader.stop()
         super().closeEvent(event)

@@ -2,7 +2,9 @@
 
 Actions run through ``PeopleActions`` (one transaction each, undoable); the views update in
 place — a confirmed face changes its label, a rejected one leaves the grid — so the page
-never jumps while someone works through a long list with Y and N.
+never jumps while someone works through a long list with Y and N. Confirm and reject are
+shown at once and written in the background (``DecisionWriter``), so the page never waits
+either; every other action first lets those writes land.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from albumtag.app import browse
 from albumtag.app.people import PersonSummary, list_people
 from albumtag.app.people_actions import PeopleActionError, PeopleActions
+from albumtag.gui.decision_writer import DecisionWriter
 from albumtag.gui.dialogs.name_dialog import NameDialog
 from albumtag.gui.models.people_model import FacesModel, PeopleModel
 from albumtag.gui.models.thumbnail_list_model import ItemRole
@@ -26,6 +29,7 @@ from albumtag.library.database import Library
 
 class PeopleController(QObject):
     changed = Signal()  # something about people changed: sidebar counts need a refresh
+    decided = Signal()  # a confirm/reject is on the page and on its way to the library
     show_photos = Signal(str, list)  # title, photos
     opened = Signal(QWidget)  # a page to bring to the front
 
@@ -43,6 +47,9 @@ class PeopleController(QObject):
         self.named = True
         self.person: PersonSummary | None = None
         self.unnamed_min_faces = 2  # a face seen once is not offered as a person (still searchable)
+        self.writer = DecisionWriter()
+        self.writer.landed.connect(self.changed)
+        self.writer.failed.connect(self._write_failed)
         self._connect()
 
     def _connect(self) -> None:
@@ -118,6 +125,7 @@ class PeopleController(QObject):
         return dialog.name() if dialog.exec() else None
 
     def _run(self, action, *args) -> object | None:
+        self.writer.wait_idle()
         try:
             result = action(*args)
         except PeopleActionError as error:
@@ -174,21 +182,31 @@ class PeopleController(QObject):
         faces = [f for f in self._selected_faces() if not f.confirmed]
         if self.person is None or not faces:
             return
-        self._run(self.actions.confirm, [f.instance_id for f in faces], self.person.id)
         self.faces_model.replace_items([f.confirmed_copy() for f in faces])
+        ids, person_id = [f.instance_id for f in faces], self.person.id
+        self.writer.submit(lambda: self.actions.confirm(ids, person_id))
+        self.decided.emit()
 
     def reject_selected_faces(self) -> None:
         faces = self._selected_faces()
         if self.person is None or not faces:
             return
         first_row = self.faces_view.grid.selectionModel().selectedIndexes()[0].row()
-        self._run(self.actions.reject, [f.instance_id for f in faces], self.person.id)
         self.faces_model.remove_items(faces)
+        ids, person_id = [f.instance_id for f in faces], self.person.id
+        self.writer.submit(lambda: self.actions.reject(ids, person_id))
+        self.decided.emit()
         row = min(first_row, self.faces_model.rowCount() - 1)
         if row >= 0:
             self.faces_view.grid.setCurrentIndex(self.faces_model.index(row))
 
+    def _write_failed(self, message: str) -> None:
+        """A decision shown on the page did not reach the library: show the library's state."""
+        QMessageBox.warning(self.window, "AlbumTag", message)
+        self.refresh_page()
+
     def undo(self) -> str | None:
+        self.writer.wait_idle()
         label = self.actions.undo()
         if label:
             self.changed.emit()

@@ -147,8 +147,35 @@ def test_reject_faces_with_the_keyboard_keeps_the_place(qtbot, window, library, 
     qtbot.keyClick(grid, Qt.Key.Key_N)
     assert model.rowCount() == before - 1
     assert grid.currentIndex().row() == 0
+    assert window.people.writer.wait_idle(), "the decision is written in the background"
     with library.session() as session:
         assert session.get(PersonInstance, rejected).person_id != person_id
+
+
+def test_a_slow_write_never_holds_the_page(qtbot, window, library, friends, monkeypatch) -> None:
+    """N shows the rejection at once even when writing it takes half a second; undo waits for it."""
+    import time as clock
+
+    from albumtag.app.people_actions import PeopleActions
+
+    _import(qtbot, window, friends, monkeypatch)
+    _nav(window, "unnamed")
+    window.people_view.grid.activated.emit(window.people_view.grid.model().index(0))
+    grid, person_id = window.faces_view.grid, window.people.person.id
+    model = grid.model()
+    before = model.rowCount()
+    slow_reject = PeopleActions.reject
+    monkeypatch.setattr(PeopleActions, "reject", lambda self, *a: (clock.sleep(0.5), slow_reject(self, *a))[1])
+    grid.setCurrentIndex(model.index(0))
+    rejected = model.index(0).data(ItemRole).instance_id
+    started = clock.monotonic()
+    qtbot.keyClick(grid, Qt.Key.Key_N)
+    assert clock.monotonic() - started < 0.4 and model.rowCount() == before - 1
+    assert window.people.writer.pending == 1
+    window.undo_action.trigger()  # waits for the rejection to land, then takes it back
+    assert window.people.writer.pending == 0
+    with library.session() as session:
+        assert session.get(PersonInstance, rejected).person_id == person_id
 
 
 def test_search_finds_photos_with_all_the_named_people(qtbot, window, library, friends, monkeypatch) -> None:
@@ -238,6 +265,7 @@ def test_shift_select_and_confirm_a_whole_group_with_y(qtbot, window, library, f
     qtbot.keyClick(grid, Qt.Key.Key_Y)
     assert model.rowCount() == len(grid.selectionModel().selectedIndexes())  # nothing moved away
     ids = [model.item(r).instance_id for r in range(model.rowCount())]
+    assert window.people.writer.wait_idle()
     with library.session() as session:
         faces = [session.get(PersonInstance, i) for i in ids]
         assert all(f.assigned_by == AssignedBy.USER and f.person_id == window.people.person.id for f in faces)

@@ -232,6 +232,7 @@ def test_not_them_splits_faces_out_of_a_group_then_undo(qtbot, open_window, frie
     qtbot.mouseClick(window.faces_view.reject_button, Qt.MouseButton.LeftButton)  # "Not them (N)"
 
     assert {model.item(r).instance_id for r in range(model.rowCount())} == before.keys() - split
+    assert window.people.writer.wait_idle()
     assert _faces_of(friends, group.id).keys() == before.keys() - split, "the rest stay together"
     with friends.session() as session:
         for instance_id in split:  # out of the group, as unknown, and never put back with it

@@ -81,6 +81,7 @@ def test_review_with_arrows_y_and_n(qtbot, open_window, reviewed_library: tuple[
     assert not model.item(grid.currentIndex().row()).confirmed
     qtbot.keyClick(grid, Qt.Key.Key_N)
     assert rejected not in {model.item(r).instance_id for r in range(model.rowCount())}
+    assert window.people.writer.wait_idle(), "both decisions land, in order, in the background"
     with library.session() as session:
         assert session.get(PersonInstance, confirmed).assigned_by == AssignedBy.USER
         assert session.get(PersonInstance, rejected).person_id != sheldon
