@@ -1,7 +1,10 @@
 """PIPER's ablation (face only, global only, parts only, all without sparsity filling, all) on a
 composite set: each identity pairs one held-out ``faces-lfw`` person (10+ photos; never seen by
 the trainer) with one ``bodies-cuhk03/val`` person (never seen by the body descriptor), and
-0%, 50% and 90% of the faces are removed.
+0%, 50% and 90% of the faces are removed. The parts are the app's: the pose model runs on each
+body crop (``albumtag.vision.crop_pose``), the shipped poselet types fire on it, and each fired
+type's aligned crop is described like a body (CNN + colour), one part per type as the library
+stores them (``part:<type>``).
 
     python bench/piper_ablation.py [--shared ../shared/data] [--seeds 5] [--device cpu]
                                    [--no-reference]
@@ -16,87 +19,49 @@ and never below the best single part.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from albumtag.embed.body_descriptor import BodyDescriptor, describe_with_colour  # noqa: E402
-from albumtag.evaluation import face_system, reference_system  # noqa: E402
-from albumtag.evaluation.composite import FACE, CompositeSet, mean_ablation, pair_people  # noqa: E402
-from albumtag.evaluation.photo_sets import LabelledPhoto  # noqa: E402
-from albumtag.evaluation.splits import is_training_person  # noqa: E402
-from albumtag.evaluation.system_run import SystemRun  # noqa: E402
+from albumtag.evaluation import reference_system  # noqa: E402
+from albumtag.evaluation.composite import CompositeSet, FitCache, mean_ablation, pair_people  # noqa: E402
+from albumtag.evaluation.composite_data import (  # noqa: E402
+    composite_set,
+    cuhk03_people,
+    describe_bodies,
+    face_run,
+    lfw_people,
+    pair_paths,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "bench"
-MIN_FACE_PHOTOS = 10
 REMOVED = (0.0, 0.5, 0.9)
 
 
-def lfw_people(shared: Path) -> dict[str, list[Path]]:
-    """Held-out LFW people with at least MIN_FACE_PHOTOS photos."""
-    folders = [f for f in sorted((shared / "faces-lfw").iterdir()) if f.is_dir() and not is_training_person(f.name)]
-    found = {f.name: sorted(f.glob("*.jpg")) for f in folders}
-    return {name: photos for name, photos in found.items() if len(photos) >= MIN_FACE_PHOTOS}
-
-
-def cuhk03_people(shared: Path) -> dict[str, list[Path]]:
-    """CUHK03 val crops by person (``PPPP_NN.jpg``), both cameras."""
-    people: dict[str, list[Path]] = {}
-    for path in sorted((shared / "bodies-cuhk03" / "val").glob("*.jpg")):
-        people.setdefault(path.stem.split("_")[0], []).append(path)
-    return people
-
-
-def face_run(system: str, photos: list[Path], device: str) -> SystemRun:
-    """Face descriptors of the centred face per photo (LFW's construction), cached by photo list."""
-    key = hashlib.sha256("\n".join(map(str, photos)).encode()).hexdigest()[:16]
-    path = CACHE / f"composite-faces-{system}-{key}.npz"
-    if path.is_file():
-        return SystemRun.load(path)
-    labelled = [LabelledPhoto(p, None) for p in photos]
-    if system == "albumtag":
-        run = face_system.run(labelled, device, pick="central")
-    else:
-        run = reference_system.run(labelled, pick="central")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    run.save(path)
-    return run
-
-
-def load_rgb(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"))
-
-
 def composite(shared: Path, device: str, systems: list[str]) -> dict[str, CompositeSet]:
-    """One composite set per face system; bodies and labels are shared."""
-    faces, bodies = lfw_people(shared), cuhk03_people(shared)
+    """One composite set per face system; bodies and labels are shared. Every CUHK03 val
+    person (both halves of ``albumtag.evaluation.composite_data``): this bench learns its own
+    weights on its own splits."""
+    faces, bodies = lfw_people(shared, training=False), cuhk03_people(shared)
     pairs = pair_people({n: len(p) for n, p in faces.items()}, {n: len(p) for n, p in bodies.items()})
-    labels = np.concatenate([np.full(n, k) for k, (_, _, n) in enumerate(pairs)])
-    face_photos = [p for f, _, n in pairs for p in faces[f][:n]]
-    body_crops = [load_rgb(p) for _, b, n in pairs for p in bodies[b][:n]]
-    body = describe_with_colour(BodyDescriptor(device=device), body_crops)
-    print(f"composite: {len(pairs)} identities, {len(labels)} instances", flush=True)
-    sets = {}
-    for system in systems:
-        run = face_run(system, face_photos, device)
-        sets[system] = CompositeSet(labels, body, {FACE: run.vectors}, {FACE: run.found})
-    return sets
+    face_photos, body_paths = pair_paths(pairs, faces, bodies)
+    described = describe_bodies(body_paths, device, CACHE)
+    print(f"composite: {len(pairs)} identities, {len(body_paths)} instances; poselet types fired "
+          + ", ".join(f"{kind.split(':')[1]} {int(mask.sum())}" for kind, mask in described.fired.items()),
+          flush=True)
+    return {system: composite_set(pairs, faces, bodies, face_photos, face_run(system, face_photos, device, CACHE),
+                                  described) for system in systems}
 
 
 def table(results: dict[str, dict[float, dict[str, float]]]) -> str:
-    lines = [f"{'face system':<12}{'row':<28}" + "".join(f"{f'{r:.0%} removed':>14}" for r in REMOVED)]
+    lines = [f"{'face system':<12}{'row':<36}" + "".join(f"{f'{r:.0%} removed':>14}" for r in REMOVED)]
     for system, by_removed in results.items():
         for row in by_removed[REMOVED[0]]:
             cells = "".join(f"{by_removed[r][row]:>14.3f}" for r in REMOVED)
-            lines.append(f"{system:<12}{row:<28}{cells}")
+            lines.append(f"{system:<12}{row:<36}{cells}")
     return "\n".join(lines)
 
 
@@ -114,9 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_reference and reference_system.available() is None:
         systems.append("dlib")
     sets = composite(args.shared, args.device, systems)
-    results = {system: {r: mean_ablation(data, r, range(args.seeds)) for r in REMOVED} for system, data in sets.items()}
+    fits: FitCache = {}  # body and poselet classifiers are the same for every row and face system
+    results = {system: {r: mean_ablation(data, r, range(args.seeds), fits) for r in REMOVED}
+               for system, data in sets.items()}
     print(table(results))
     ours = results["albumtag"][0.5]
+    for removed, rows in results["albumtag"].items():
+        best = max((name for name in rows if name.endswith(" only")), key=rows.get)
+        print(f"{removed:.0%} removed: all (PIPER) {rows['all (PIPER)']:.3f} vs best single part "
+              f"({best}) {rows[best]:.3f}: {rows['all (PIPER)'] - rows[best]:+.3f}")
     print(f"gain over face only at 50% removed {ours['all (PIPER)'] - ours['face only']:+.3f}")
     return 0
 

@@ -9,6 +9,7 @@ fraction of faces is removed to show what the other parts recover. Nothing here 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -77,17 +78,36 @@ class PartScores:
     in_parts: np.ndarray  # [parts, K] bool: F_i
 
 
-def part_scores(data: CompositeSet, fired: dict[str, np.ndarray], train: np.ndarray) -> PartScores:
+FitCache = dict[tuple, tuple[np.ndarray, np.ndarray]]
+
+
+def part_scores(data: CompositeSet, fired: dict[str, np.ndarray], train: np.ndarray,
+                cache: FitCache | None = None) -> PartScores:
+    """``cache`` keeps each fitted classifier's probabilities by (descriptors, training rows):
+    the body and the poselet parts do not change when only faces are removed or the face
+    system changes, and refitting them for every row of the table is most of its time."""
     k = data.identities
-    p0 = PartClassifier(k).fit(data.body[train], data.labels[train]).predict_proba(data.body)
+    p0, _ = _fitted(data.body, data.labels, train, k, cache)
     names, p_hats, in_parts = list(data.parts), [], []
     for name in names:
-        usable = train & fired[name]
-        classifier = PartClassifier(k).fit(data.parts[name][usable], data.labels[usable])
-        p_hats.append(classifier.predict_proba(data.parts[name]))
-        in_parts.append(classifier.in_part)
+        p_hat, in_part = _fitted(data.parts[name], data.labels, train & fired[name], k, cache)
+        p_hats.append(p_hat)
+        in_parts.append(in_part)
     stacked = np.stack([fired[name] for name in names], axis=1) if names else np.zeros((len(p0), 0), bool)
     return PartScores(names, p0, p_hats, stacked, np.array(in_parts).reshape(len(names), k))
+
+
+def _fitted(descriptors: np.ndarray, labels: np.ndarray, usable: np.ndarray, k: int,
+            cache: FitCache | None) -> tuple[np.ndarray, np.ndarray]:
+    """P^ on every row from a classifier fitted on the ``usable`` rows, and its F_i."""
+    key = (id(descriptors), hashlib.sha1(np.packbits(usable).tobytes()).hexdigest())
+    if cache is not None and key in cache:
+        return cache[key]
+    classifier = PartClassifier(k).fit(descriptors[usable], labels[usable])
+    found = (classifier.predict_proba(descriptors), classifier.in_part)
+    if cache is not None:
+        cache[key] = found
+    return found
 
 
 def _accuracy(scores: np.ndarray, labels: np.ndarray, answered: np.ndarray | None = None) -> float:
@@ -105,13 +125,15 @@ def _fused(layers: np.ndarray, labels: np.ndarray, splits: np.ndarray, seed: int
     return _accuracy(fuse(layers[test], weights), labels[test])
 
 
-def ablation(data: CompositeSet, face_removed: float, seed: int = 0) -> dict[str, float]:
-    """Test accuracy of each row of PIPER's ablation for one split and one face removal."""
+def ablation(data: CompositeSet, face_removed: float, seed: int = 0,
+             cache: FitCache | None = None) -> dict[str, float]:
+    """Test accuracy of each row of PIPER's ablation for one split and one face removal
+    (``cache``: see ``part_scores``; share one across calls on the same descriptors)."""
     splits = assign_splits(data.labels, seed)
     fired = dict(data.fired)
     if FACE in fired:
         fired[FACE] = remove_faces(fired[FACE], face_removed, seed)
-    scores = part_scores(data, fired, splits == TRAIN)
+    scores = part_scores(data, fired, splits == TRAIN, cache)
     test, labels = splits == TEST, data.labels
     rows = {f"{GLOBAL} only": _accuracy(scores.p0[test], labels[test])}
     for i, name in enumerate(scores.names):
@@ -127,7 +149,8 @@ def ablation(data: CompositeSet, face_removed: float, seed: int = 0) -> dict[str
     return rows
 
 
-def mean_ablation(data: CompositeSet, face_removed: float, seeds: Sequence[int]) -> dict[str, float]:
+def mean_ablation(data: CompositeSet, face_removed: float, seeds: Sequence[int],
+                  cache: FitCache | None = None) -> dict[str, float]:
     """``ablation`` averaged over seeds (splits and removed faces both change with the seed)."""
-    runs = [ablation(data, face_removed, seed) for seed in seeds]
+    runs = [ablation(data, face_removed, seed, cache) for seed in seeds]
     return {row: float(np.mean([run[row] for run in runs])) for row in runs[0]}

@@ -6,16 +6,20 @@ fired. The body is PIPER's global classifier P_0; every other kind is a part wit
 classifier P^_i over the people that have confirmed examples of it, sparsity-filled and
 fused with weights w (``albumtag.recognize.piper``). Weights are learned from the library's
 own confirmed instances when there are enough, on a split the part classifiers did not see,
-as PIPER learns them on a held-out half; until then every part counts the same.
+as PIPER learns them on a held-out half; until then the shipped defaults are used
+(``albumtag.recognize.fusion``, learned by ``python -m trainer fusion`` on simulated albums),
+and every part counts the same when none are shipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from albumtag.recognize.fusion import shipped_weights
 from albumtag.recognize.piper import PartClassifier, all_parts, fuse, learn_weights
 
 GLOBAL_KIND = "body"
@@ -63,10 +67,13 @@ class PiperIdentifier:
 
     @classmethod
     def fit(cls, train: Instances, labels: np.ndarray, people: int,
-            weights: np.ndarray | None = None) -> PiperIdentifier:
+            weights: np.ndarray | None = None, models_root: Path | None = None) -> PiperIdentifier:
+        """``weights`` [1 + parts] in the order body, sorted parts; None: the shipped
+        defaults of the models in use (or of ``models_root``), uniform when none are shipped."""
         parts = sorted(k for k in train.features if k != GLOBAL_KIND)
-        chosen = np.ones(1 + len(parts)) if weights is None else weights
-        return cls(people, parts, *_classifiers(train, labels, people, parts), chosen)
+        if weights is None:
+            weights = default_weights([GLOBAL_KIND, *parts], shipped_weights(models_root))
+        return cls(people, parts, *_classifiers(train, labels, people, parts), weights)
 
     def layers(self, queries: Instances) -> np.ndarray:
         """[N, 1 + parts, K]: P_0 then each sparsity-filled part."""
@@ -84,6 +91,20 @@ class PiperIdentifier:
         return fuse(self.layers(queries), self.weights) / max(float(self.weights.sum()), 1e-12)
 
 
+def default_weights(kinds: Sequence[str], shipped: Mapping[str, float] | None) -> np.ndarray:
+    """One weight per kind, in the order given (the identifier's: body, then its sorted
+    parts), from the shipped {kind: weight}. A kind the file lacks (a poselet type added
+    after the weights were learned) gets the mean of the shipped part weights, i.e. of every
+    kind but the body (1 when there are none). Uniform (every kind 1) without shipped weights,
+    or when the kinds present would all weigh 0."""
+    if not shipped:
+        return np.ones(len(kinds))
+    parts = [w for kind, w in shipped.items() if kind != GLOBAL_KIND]
+    fallback = float(np.mean(parts)) if parts else 1.0
+    chosen = np.array([float(shipped.get(kind, fallback)) for kind in kinds])
+    return chosen if chosen.sum() > 0 else np.ones(len(kinds))
+
+
 def _classifiers(train: Instances, labels: np.ndarray, people: int,
                  parts: Sequence[str]) -> tuple[PartClassifier, list[PartClassifier]]:
     body = train.present[GLOBAL_KIND]
@@ -96,7 +117,8 @@ def _classifiers(train: Instances, labels: np.ndarray, people: int,
 def learn_library_weights(train: Instances, labels: np.ndarray, people: int, seed: int = 0) -> np.ndarray | None:
     """PIPER's weights from the library's own confirmed instances: part classifiers fitted on
     one half of each person's instances, the linear SVM on the other half. None while there
-    are too few instances to hold half out."""
+    are too few instances to hold half out: ``PiperIdentifier.fit`` then takes the shipped
+    defaults."""
     if people < 2 or len(labels) < MIN_TO_LEARN_WEIGHTS * people:
         return None
     rng = np.random.default_rng(seed)
@@ -104,6 +126,7 @@ def learn_library_weights(train: Instances, labels: np.ndarray, people: int, see
     for person in range(people):
         members = rng.permutation(np.flatnonzero(labels == person))
         held_out[members[: len(members) // 2]] = True
-    first = PiperIdentifier.fit(train.rows(~held_out), labels[~held_out], people)
+    uniform = np.ones(len(train.features))  # only its layers are used: no need for the defaults
+    first = PiperIdentifier.fit(train.rows(~held_out), labels[~held_out], people, uniform)
     weights = learn_weights(first.layers(train.rows(held_out)), labels[held_out], seed)
     return np.maximum(weights, 0.0) if np.any(weights > 0) else None

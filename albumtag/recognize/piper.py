@@ -55,10 +55,20 @@ def learn_weights(parts: np.ndarray, labels: np.ndarray, seed: int = 0) -> np.nd
 
     Fitted on a held-out split (not the data the part classifiers learned from), as in PIPER.
     """
-    n, p, k = parts.shape
-    features = parts.transpose(0, 2, 1).reshape(n * k, p)
-    targets = (np.arange(k)[None, :] == labels[:, None]).reshape(-1).astype(int)
-    svm = LinearSVC(C=1.0, class_weight="balanced", random_state=seed).fit(features, targets)
+    return learn_pooled_weights([(parts, labels)], seed)
+
+
+def learn_pooled_weights(sets: Sequence[tuple[np.ndarray, np.ndarray]], seed: int = 0) -> np.ndarray:
+    """``learn_weights`` on the (instance, label) pairs of several sets at once, each its own
+    ``(parts [N, P, K], labels [N])`` with the same P layers but any number K of identities
+    (the pairs' features are probabilities whatever K is): one SVM over them all."""
+    features, targets = [], []
+    for parts, labels in sets:
+        n, p, k = parts.shape
+        features.append(parts.transpose(0, 2, 1).reshape(n * k, p))
+        targets.append((np.arange(k)[None, :] == labels[:, None]).reshape(-1).astype(int))
+    svm = LinearSVC(C=1.0, class_weight="balanced", random_state=seed).fit(np.concatenate(features),
+                                                                         np.concatenate(targets))
     return svm.coef_[0].astype(np.float64)
 
 
@@ -86,8 +96,8 @@ class PartClassifier:
 
     def predict_proba(self, descriptors: np.ndarray) -> np.ndarray:
         out = np.zeros((len(descriptors), self.identities))
-        if self.classes is None or len(descriptors) == 0:
-            return out
+        if self.classes is None or len(self.classes) == 0 or len(descriptors) == 0:
+            return out  # no examples of this part (F_i empty): sparsity filling gives P_0
         if self.model is None:  # one identity only: it is certain, within F_i
             out[:, self.classes[0]] = 1.0
             return out

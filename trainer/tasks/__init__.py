@@ -17,4 +17,4 @@ def register(name: str) -> Callable[[Task], Task]:
 
 
 # Importing the task modules fills the registry.
-from trainer.tasks import bodies, faces, open_set, parts, personalise  # noqa: E402,F401
+from trainer.tasks import bodies, face_head, faces, fusion, open_set, parts, personalise  # noqa: E402,F401
