@@ -232,7 +232,8 @@ class MainWindow(MainWindowView):
             self.library, folders, album_name, progress, cancel, settings=self.settings))
 
     def start_rescan(self) -> None:
-        self._start(lambda progress, cancel: rescan(self.library, progress, cancel, settings=self.settings))
+        self._start(lambda progress, cancel: rescan(self.library, progress, cancel, settings=self.settings),
+                    on_finished=partial(self._import_finished, done="Rescan finished."))
 
     def _start(self, job: Job, on_finished: Callable[[object], None] | None = None,
                on_failed: Callable[[str], None] | None = None) -> None:
@@ -286,9 +287,9 @@ class MainWindow(MainWindowView):
         self._done()
         self._then[1](message)
 
-    def _import_finished(self, report: ImportReport) -> None:
+    def _import_finished(self, report: ImportReport, done: str = "Import finished.") -> None:
         failed = sum(stage.failed for stage in report.run.stages.values())
-        note = "Cancelled; finished work is kept." if report.run.cancelled else "Import finished."
+        note = "Cancelled; finished work is kept." if report.run.cancelled else done
         if failed:
             note += f" {failed} photos could not be read (see Errors)."
         self.statusBar().showMessage(note, 10_000)

@@ -250,6 +250,7 @@ def test_cancel_import_keeps_what_was_done_and_rescan_finishes(qtbot, window, li
     qtbot.waitUntil(lambda: window.worker is None, timeout=IMPORT_TIMEOUT_MS)
     status = library_status(library)
     assert status.stages["decode"] == {"done": 5, "failed": 1} and status.stages["faces"]["done"] == 5
+    assert window.statusBar().currentMessage().startswith("Rescan finished.")
 
 
 def test_shift_select_and_confirm_a_whole_group_with_y(qtbot, window, library, friends, monkeypatch) -> None:
