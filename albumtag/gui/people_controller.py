@@ -19,6 +19,7 @@ from albumtag.app.people_actions import PeopleActionError, PeopleActions
 from albumtag.gui.decision_writer import DecisionWriter
 from albumtag.gui.dialogs.name_dialog import NameDialog
 from albumtag.gui.models.people_model import FacesModel, PeopleModel
+from albumtag.gui.text import plural
 from albumtag.gui.models.thumbnail_list_model import ItemRole
 from albumtag.gui.thumbnail_loader import ThumbnailLoader
 from albumtag.gui.views.faces_view import FacesView
@@ -95,7 +96,8 @@ class PeopleController(QObject):
         self.person = person
         faces = browse.person_faces(self.library, person.id)
         waiting = sum(not f.confirmed for f in faces)
-        self.faces_view.heading.setText(f"{person.label} — {len(faces)} faces"
+        # One instance per photo: a face, or a body suggested where the face does not show.
+        self.faces_view.heading.setText(f"{person.label} — in {plural(len(faces), 'photo')}"
                                         + (f", {waiting} to review" if waiting else ""))
         self.faces_view.name_button.setText("Rename…" if person.name else "Name this person…")
         self.faces_model.set_items(faces)
