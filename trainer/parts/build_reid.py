@@ -76,11 +76,17 @@ def benchmark(models_root: Path, shared_data: Path) -> dict[str, Any]:
     return run_all(shared_data, models_root)
 
 
-def build(config: dict[str, Any], evaluate: bool = True) -> dict[str, Any]:
-    """Train (resuming any checkpoint), export, check parity, benchmark, write the manifest."""
+def build(config: dict[str, Any], evaluate: bool | None = None) -> dict[str, Any]:
+    """Train (resuming any checkpoint), export, check parity, benchmark (unless ``evaluate``
+    or the config's ``evaluate`` is false), write the manifest. Returns the manifest entry;
+    ``{}`` on torchrun's ranks > 0."""
     config = effective_config(config)
+    if evaluate is None:
+        evaluate = bool(config.get("evaluate", True))
     models_root, shared_data = resolve(config, "out"), resolve(config, "shared_data")
     result = train(config)
+    if not result.main:  # torchrun's ranks > 0: rank 0 exports, checks and records
+        return {}
     path = models_root / OUTPUT
     module = export(result.net, path)
     difference = parity(module, path, parity_crops(shared_data))

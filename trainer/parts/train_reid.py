@@ -6,7 +6,14 @@ Deterministic from the config's seed: each epoch's batches and augmentations are
 folder), so a run that is killed resumes where it stopped and ends with the same weights.
 Progress goes to stdout as JSON lines (trainer.progress).
 
+Under torchrun (``WORLD_SIZE`` > 1) the same code trains with DistributedDataParallel
+(trainer.distributed): each rank takes every N-th batch of the epoch's PK batches, so an
+epoch has ceil(batches / N) steps of N batches each, its augmentations are drawn from
+``seed + epoch + rank``, and only rank 0 prints and writes the checkpoint. The world size is
+part of the checkpoint's hash (the weights differ from a one-process run's).
+
     python -m trainer.parts.train_reid [--device cpu|cuda] [--set epochs=2 ...]
+    torchrun --nproc_per_node=2 -m trainer.parts.train_reid [--device cpu|cuda] [--set ...]
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +33,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from trainer import distributed
 from trainer.config import load_config, resolve
 from trainer.parts.reid_data import PKSampler, load_crops, person_labels, training_crops
 from trainer.parts.reid_loss import ReidLoss
@@ -46,6 +55,8 @@ def signature(config: dict[str, Any]) -> str:
     """A short hash of everything that shapes the weights: a checkpoint of another setting
     is never resumed."""
     chosen = {key: config[key] for key in TRAINING_KEYS}
+    if distributed.world_size() > 1:  # one process: the hash of every run before torchrun support
+        chosen["world_size"] = distributed.world_size()
     return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -100,6 +111,7 @@ def learning_rate(config: dict[str, Any], step: int, total: int, per_epoch: int)
 class TrainingResult:
     net: ReidNet
     info: dict[str, Any]
+    main: bool = True  # False on torchrun's ranks > 0, which write nothing
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
@@ -119,7 +131,14 @@ def _seed(seed: int) -> None:
 def train(config: dict[str, Any]) -> TrainingResult:
     """Train (or resume, or just reload a finished run) and return the network in eval mode."""
     config = effective_config(config)
-    device = torch.device(config["device"])
+    context, device = distributed.setup(str(config["device"]))
+    try:
+        return _train(config, context, device)
+    finally:
+        distributed.teardown(context)
+
+
+def _train(config: dict[str, Any], context: distributed.Context, device: torch.device) -> TrainingResult:
     if device.type == "cpu":
         torch.set_num_threads(int(config["threads"]))
     _seed(int(config["seed"]))
@@ -130,45 +149,56 @@ def train(config: dict[str, Any]) -> TrainingResult:
     optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"], weight_decay=config["weight_decay"])
     sampler = PKSampler(labels, int(config["batch_people"]), int(config["batch_images"]))
     per_epoch = int(config["steps_per_epoch"]) or sampler.batches
+    if context.distributed:  # steps per rank: its share of the epoch's batches
+        per_epoch = len(distributed.shard(range(min(per_epoch, sampler.batches)), context.rank, context.world))
     total = per_epoch * int(config["epochs"])
     path = checkpoint_path(config)
     start_epoch, elapsed = 0, 0.0
-    if path.is_file():
+    if path.is_file():  # every rank resumes from the same file
         state = torch.load(path, map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         start_epoch, elapsed = state["epoch"], state["seconds"]
-        print(f"parts: resuming {path.name} after epoch {start_epoch}", flush=True)
-    reporter = ProgressReporter(total)
+        if context.main:
+            print(f"parts: resuming {path.name} after epoch {start_epoch}", flush=True)
+    reporter = ProgressReporter(total, None if context.main else distributed.NullStream())
     reporter.started -= elapsed
     criterion = ReidLoss(config["margin"], config["label_smoothing"])
     tensor_labels = torch.from_numpy(labels).to(device)
+    trainer = distributed.wrap(model, context, device)
     last: dict[str, float] = {}
     for epoch in range(start_epoch, int(config["epochs"])):
         began = time.monotonic()
-        last = _epoch(model, optimizer, criterion, sampler, images, tensor_labels, config, epoch,
-                      per_epoch, total, reporter)
+        last = _epoch(trainer, optimizer, criterion, sampler, images, tensor_labels, config, epoch,
+                      per_epoch, total, reporter, context)
         elapsed += time.monotonic() - began
-        _save(path, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                     "epoch": epoch + 1, "seconds": elapsed, "people": people, "last": last})
+        if context.main:
+            _save(path, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                         "epoch": epoch + 1, "seconds": elapsed, "people": people, "last": last})
+        distributed.barrier(context)
     if not last and path.is_file():
         last = torch.load(path, map_location="cpu", weights_only=False)["last"]
     info = {"epochs": int(config["epochs"]), "steps": total, "train_seconds": round(elapsed, 1),
             "people": len(people), "crops": len(crops), "checkpoint": path.name, **last}
-    return TrainingResult(model.net.cpu().eval(), info)
+    if context.distributed:
+        info["world_size"] = context.world
+    return TrainingResult(model.net.cpu().eval(), info, context.main)
 
 
-def _epoch(model: ReidTrainer, optimizer: torch.optim.Optimizer, criterion: ReidLoss, sampler: PKSampler,
+def _epoch(model: Any, optimizer: torch.optim.Optimizer, criterion: ReidLoss, sampler: PKSampler,
            images: torch.Tensor, labels: torch.Tensor, config: dict[str, Any], epoch: int,
-           per_epoch: int, total: int, reporter: ProgressReporter) -> dict[str, float]:
-    """One epoch; returns its mean loss and training accuracy (the progress "metric")."""
+           per_epoch: int, total: int, reporter: ProgressReporter,
+           context: distributed.Context = distributed.Context()) -> dict[str, float]:
+    """One epoch (this rank's share of it); returns the mean loss and training accuracy over
+    all ranks (the progress "metric")."""
     model.train()
-    rng = np.random.default_rng([int(config["seed"]), epoch])
+    seed = int(config["seed"])
+    rng = np.random.default_rng([seed, epoch, context.rank] if context.distributed else [seed, epoch])
     device = labels.device
+    batches = list(islice(sampler.epoch(seed * 100_003 + epoch), int(config["steps_per_epoch"]) or sampler.batches))
+    batches = distributed.shard(batches, context.rank, context.world)[:per_epoch]
     losses, correct, seen, steps = 0.0, 0, 0, 0
-    for i, batch in enumerate(sampler.epoch(int(config["seed"]) * 100_003 + epoch)):
-        if i == per_epoch:
-            break
+    for i, batch in enumerate(batches):
         steps = i + 1
         step = epoch * per_epoch + i
         for group in optimizer.param_groups:
@@ -184,9 +214,10 @@ def _epoch(model: ReidTrainer, optimizer: torch.optim.Optimizer, criterion: Reid
         losses += loss.item()
         correct += int((logits.argmax(dim=1) == target).sum())
         seen += len(batch)
-        if (step + 1) % 10 == 0 or i + 1 == per_epoch:
+        if (step + 1) % 10 == 0 or i + 1 == len(batches):
             reporter.report(step + 1, f"epoch {epoch + 1}/{config['epochs']}",
                             loss=round(losses / steps, 4), metric=round(correct / seen, 4))
+    losses, correct, seen, steps = distributed.sum_across([losses, correct, seen, steps], context, device)
     return {"train_loss": round(losses / max(1, steps), 4), "train_accuracy": round(correct / max(1, seen), 4)}
 
 
@@ -199,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.device:
         config["device"] = args.device
     result = train(config)
-    print(json.dumps(result.info), flush=True)
+    if result.main:
+        print(json.dumps(result.info), flush=True)
     return 0
 
 

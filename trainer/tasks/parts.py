@@ -4,12 +4,16 @@ and benchmarked on both val sets; and the poselet types, clusters of the pose co
 found on the same training crops, written to ``poselets/types_v1.json`` (trainer.parts).
 
 ``--set only=reid`` or ``--set only=poselets`` builds one half: the CNN takes half an hour,
-the poselets a few minutes (``python -m trainer.parts.poselets`` does the same)."""
+the poselets a few minutes (``python -m trainer.parts.poselets`` does the same).
+
+Under ``torchrun --nproc_per_node=N`` the CNN trains on N processes (trainer.distributed);
+rank 0 alone exports it and builds the poselets, which do not train."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from trainer.distributed import is_main_process
 from trainer.tasks import register
 
 HALVES = ("reid", "poselets")
@@ -24,7 +28,7 @@ def build_parts(config: dict[str, Any]) -> None:
         from trainer.parts.build_reid import build
 
         build(config)
-    if only in ("", "poselets"):
+    if only in ("", "poselets") and is_main_process():
         from trainer.parts import poselets
 
         poselets.build(config)
