@@ -84,7 +84,9 @@ class PartClassifier:
     def fit(self, descriptors: np.ndarray, labels: np.ndarray) -> PartClassifier:
         self.classes = np.unique(labels)
         if len(self.classes) > 1:
-            self.model = LogisticRegression(C=10.0, max_iter=2000).fit(normalize(descriptors), labels)
+            # Balanced: a person with many confirmed examples must not win by their count alone.
+            self.model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+            self.model.fit(normalize(descriptors), labels)
         return self
 
     @property

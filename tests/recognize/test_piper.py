@@ -58,3 +58,20 @@ def test_fusion_with_filling_beats_each_part_when_faces_are_missing() -> None:
     assert fused >= max(face_only, global_only)
     assert fused >= face_only + 0.10
     assert fused >= unfilled
+
+
+def test_a_person_with_many_examples_does_not_absorb_the_others() -> None:
+    """A library holds 60 confirmed instances of one person and 2 of two others: queries of
+    the small ones must not drift to the big one by its count alone (the complaint about a
+    child absorbed into a parent's large cluster). Unweighted, 12% of them did."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 64))
+
+    def draw(person: int, n: int) -> np.ndarray:
+        return centres[person] + rng.normal(size=(n, 64))
+
+    train = np.vstack([draw(0, 60), draw(1, 2), draw(2, 2)])
+    classifier = PartClassifier(3).fit(train, np.repeat([0, 1, 2], [60, 2, 2]))
+    queries, truth = np.vstack([draw(1, 200), draw(2, 200)]), np.repeat([1, 2], 200)
+    predicted = classifier.predict_proba(queries).argmax(axis=1)
+    assert np.mean(predicted == 0) < 0.02 and np.mean(predicted == truth) > 0.97
