@@ -1,0 +1,109 @@
+"""Personalised convolution ("Personalized convolution for face recognition", Han et al.)
+on the base network's last convolutional maps z_x ([C, H, W] = [256, 2, 2] for dlib's ResNet).
+
+* ``KernelGenerator`` (G): a convolution over z_x, then a channel-wise fully connected layer
+  (one small FC per channel, from its H*W activations to k*k) -> the face's own depthwise
+  kernel K_x, [C, k*k].
+* ``solve_commonality``: the commonality kernel K_r, per channel, in closed form from the
+  kernels of an unlabelled reference set: the eigenvector of the least eigenvalue of
+  ``((2a-1)/n) K K^T - (a/n^2) K 1 1^T K^T`` (K: the n reference kernels as columns, a = 0.6),
+  a unit vector per channel, signed to point along the reference kernels' mean.
+* ``personalise``: K^p_x = K_x - K_r (K_x^T K_r), per channel (orthogonal to K_r).
+* ``apply_kernels``: K as a depthwise convolution on z_x (padding k // 2), then global max
+  pooling -> the C-wide feature.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+ALPHA = 0.6
+
+
+def solve_commonality(kernels: torch.Tensor, alpha: float = ALPHA) -> torch.Tensor:
+    """Reference kernels ``[n, d]`` or ``[n, C, d]`` -> K_r ``[d]`` or ``[C, d]`` (unit length
+    per channel). A pure function: no state, no gradient (the solution is detached)."""
+    squeeze = kernels.dim() == 2
+    k = kernels.detach().double()
+    if squeeze:
+        k = k[:, None, :]
+    n = k.shape[0]
+    columns = k.permute(1, 2, 0)  # [C, d, n]: per channel, the kernels as columns
+    second = columns @ columns.transpose(1, 2)  # K K^T
+    total = columns.sum(dim=2, keepdim=True)  # K 1
+    matrix = (2 * alpha - 1) / n * second - alpha / n ** 2 * (total @ total.transpose(1, 2))
+    _, vectors = torch.linalg.eigh(matrix)  # ascending eigenvalues
+    least = vectors[..., 0]  # [C, d]
+    sign = torch.sign((least * total[..., 0]).sum(dim=1, keepdim=True))
+    least = least * torch.where(sign == 0, torch.ones_like(sign), sign)
+    least = least.to(kernels.dtype)
+    return least[0] if squeeze else least
+
+
+def personalise(kernels: torch.Tensor, common: torch.Tensor) -> torch.Tensor:
+    """K^p = K - K_r (K^T K_r) per channel: kernels ``[B, C, d]``, K_r ``[C, d]`` (unit)."""
+    return kernels - (kernels * common).sum(dim=-1, keepdim=True) * common
+
+
+def apply_kernels(maps: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
+    """Per-face depthwise convolution (cross-correlation, as ``conv2d``) of ``maps``
+    [B, C, H, W] with ``kernels`` [B, C, k*k] (padding k // 2), then global max pooling ->
+    [B, C]. Written as unfold + product: a grouped conv2d with B*C groups is far slower on CPU."""
+    b, c, h, w = maps.shape
+    size = int(round(kernels.shape[-1] ** 0.5))
+    patches = F.unfold(maps.reshape(b * c, 1, h, w), size, padding=size // 2)  # [B*C, k*k, H*W]
+    out = torch.einsum("bckp,bck->bcp", patches.reshape(b, c, size * size, -1), kernels)
+    return out.amax(dim=2)
+
+
+class KernelGenerator(nn.Module):
+    """G: z_x [B, C, H, W] -> K_x [B, C, k*k] (conv + ReLU, then channel-wise FC)."""
+
+    def __init__(self, channels: int = 256, height: int = 2, width: int = 2, kernel: int = 3,
+                 conv_kernel: int = 1) -> None:
+        super().__init__()
+        self.kernel = kernel
+        self.conv = nn.Conv2d(channels, channels, conv_kernel, padding=conv_kernel // 2)
+        self.fc_weight = nn.Parameter(torch.empty(channels, height * width, kernel * kernel))
+        self.fc_bias = nn.Parameter(torch.zeros(channels, kernel * kernel))
+        nn.init.kaiming_uniform_(self.fc_weight, a=5 ** 0.5)
+
+    def forward(self, maps: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.conv(maps)).flatten(2)  # [B, C, H*W]
+        return torch.einsum("bcs,csk->bck", x, self.fc_weight) + self.fc_bias
+
+
+class CosineClassifier(nn.Module):
+    """Softmax logits ``scale * cos(feature, class weight)`` (NormFace)."""
+
+    def __init__(self, features: int, classes: int, scale: float) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(classes, features) * 0.01)
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale * F.normalize(x, dim=1) @ F.normalize(self.weight, dim=1).T
+
+
+class FaceHead(nn.Module):
+    """G plus the two training classifiers: one on the personalised feature (L_f), one on
+    the ordinary kernels K_x themselves (L_K)."""
+
+    def __init__(self, classes: int, channels: int = 256, height: int = 2, width: int = 2, kernel: int = 3,
+                 conv_kernel: int = 1, scale: float = 16.0) -> None:
+        super().__init__()
+        self.generator = KernelGenerator(channels, height, width, kernel, conv_kernel)
+        self.feature_classifier = CosineClassifier(channels, classes, scale)
+        self.kernel_classifier = CosineClassifier(channels * kernel * kernel, classes, scale)
+
+    def kernels(self, maps: torch.Tensor) -> torch.Tensor:
+        return self.generator(maps)
+
+    def features(self, maps: torch.Tensor, common: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(personalised feature [B, C], K_x [B, C, k*k]); ``common`` None: the ordinary
+        (non-personalised) kernels are applied."""
+        kernels = self.generator(maps)
+        applied = kernels if common is None else personalise(kernels, common)
+        return apply_kernels(maps, applied), kernels

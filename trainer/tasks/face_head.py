@@ -1,0 +1,41 @@
+"""Task ``face-head``: the personalised-convolution head (trainer.facehead) on the face
+descriptor's last convolutional maps, trained on LFW's training people and measured on the
+held-out people against the plain descriptor. An experiment: it exports nothing and leaves the
+manifest alone; the measurements go to ``CACHE/face-head/results-<checkpoint>.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from trainer.tasks import register
+
+
+@register("face-head")
+def build_face_head(config: dict[str, Any]) -> None:
+    import torch
+
+    from trainer.config import resolve
+    from trainer.facehead.data import load_split
+    from trainer.facehead.evaluate import evaluate, table
+    from trainer.facehead.train import train, training_faces
+
+    torch.set_num_threads(int(config.get("threads", 2)))
+    lfw = resolve(config, "shared_data") / "faces-lfw"
+    folder = resolve(config, "cache") / "face-head"
+    limits = {"max_people": config.get("max_people") or None, "max_per_person": config.get("max_per_person") or None}
+    train_data = load_split(lfw, folder, True, **limits)
+    model, summary = train(config, train_data, folder)
+    print(f"face-head: trained {summary}")
+    if not config.get("evaluate", True):
+        return
+    held = load_split(lfw, folder, False)
+    index, _, _ = training_faces(train_data, int(config["min_photos"]))
+    result = evaluate(model, train_data, index, held, lfw, int(config["pairs"]), int(config["pairs_seed"]),
+                      float(config["alpha"]), int(config["shots"]))
+    result["training"] = summary
+    print(table(result))
+    print(json.dumps({k: v for k, v in result.items() if k != "rows"}))
+    out = folder / f"results-{summary['checkpoint'].removesuffix('.pt')}.json"
+    out.write_text(json.dumps(result, indent=1))
+    print(f"face-head: results in {out}")
