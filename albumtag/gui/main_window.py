@@ -134,7 +134,9 @@ class MainWindow(MainWindowView):
             return
         self._nav = tuple(target)
         kind, key = self._nav
-        if kind == "all":
+        if kind in ("all", "album") and self.search_bar.filtering():
+            self.search()  # the filters shown stay in force in the album chosen
+        elif kind == "all":
             self.show_photos("All photos", browse.list_photos(self.library))
         elif kind == "album":
             self.show_photos(item.text(0).rsplit("  (", 1)[0], browse.list_photos(self.library, album_id=key))

@@ -124,7 +124,10 @@ class PeopleController(QObject):
     def _ask_name(self, prompt: str, current: str = "") -> str | None:
         names = [p.name for p in list_people(self.library, include_hidden=True) if p.name]
         dialog = NameDialog(names, prompt, current, self.window)
-        return dialog.name() if dialog.exec() else None
+        try:
+            return dialog.name() if dialog.exec() else None
+        finally:
+            dialog.deleteLater()  # parented to the window, it would otherwise live as long
 
     def _run(self, action, *args) -> object | None:
         self.writer.wait_idle()

@@ -134,6 +134,17 @@ def test_date_range_within_an_album(qtbot, window: MainWindow, albums: Library) 
     assert len(expected) < sum(r.album == "Nature" for r in rows), "older, newer and undated ones left out"
 
 
+def test_the_date_filter_stays_in_force_in_the_next_album(qtbot, window: MainWindow, albums: Library) -> None:
+    since, until = date(2008, 1, 1), date(2022, 12, 31)
+    _click_nav(qtbot, window, ("album", _album_id(albums, "Nature")))
+    _search_between(qtbot, window, since, until)
+    _click_nav(qtbot, window, ("album", _album_id(albums, "Places")))  # still ticked: still applied
+    rows = _rows(albums)
+    expected = {r.id for r in rows if r.album == "Places" and _between(r, since, until)}
+    assert sorted(_shown(window)) == sorted(expected)
+    assert len(expected) < sum(r.album == "Places" for r in rows)
+
+
 def test_date_range_over_all_photos_newest_first(qtbot, window: MainWindow, albums: Library) -> None:
     since, until = date(2009, 1, 1), date(2020, 12, 31)
     _click_nav(qtbot, window, ("all", None))

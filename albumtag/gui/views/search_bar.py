@@ -58,6 +58,10 @@ class SearchBar(QWidget):
     def typed_names(self) -> list[str]:
         return [part.strip() for part in self.people_edit.text().split(",") if part.strip()]
 
+    def filtering(self) -> bool:
+        """Whether names or dates narrow what is shown."""
+        return bool(self.typed_names()) or self.dated.isChecked()
+
     def clear(self) -> None:
         self.people_edit.clear()
         self.dated.setChecked(False)
