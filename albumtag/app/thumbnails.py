@@ -31,12 +31,14 @@ def photo_thumbnail(cache_dir: Path, photo_path: Path, content_hash: str | None)
 
 def face_crop_box(box: tuple[float, float, float, float], width: int, height: int,
                   margin: float = FACE_MARGIN) -> tuple[int, int, int, int]:
-    """A square around the face box with a margin, clipped to the photo."""
+    """A square around the box with a margin, moved (not cut) to stay inside the photo, so a
+    face at the edge stays whole and a tall body box (a body suggestion) keeps its head; only
+    a square larger than the photo shrinks to fit it."""
     x1, y1, x2, y2 = box
-    side = max(x2 - x1, y2 - y1) * (1 + 2 * margin)
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    left, top = max(0, int(cx - side / 2)), max(0, int(cy - side / 2))
-    return left, top, min(width, int(cx + side / 2)), min(height, int(cy + side / 2))
+    side = min(max(x2 - x1, y2 - y1) * (1 + 2 * margin), width, height)
+    left = min(max((x1 + x2) / 2 - side / 2, 0.0), width - side)
+    top = min(max((y1 + y2) / 2 - side / 2, 0.0), height - side)
+    return int(left), int(top), int(left + side), int(top + side)
 
 
 def face_thumbnail(cache_dir: Path, photo_path: Path, content_hash: str,
