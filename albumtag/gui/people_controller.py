@@ -189,7 +189,7 @@ class PeopleController(QObject):
             return
         self.faces_model.replace_items([f.confirmed_copy() for f in faces])
         ids, person_id = [f.instance_id for f in faces], self.person.id
-        self.writer.submit(lambda: self.actions.confirm(ids, person_id))
+        self.writer.submit(lambda: self._decide(self.actions.confirm, ids, person_id))
         self.decided.emit()
 
     def reject_selected_faces(self) -> None:
@@ -199,11 +199,17 @@ class PeopleController(QObject):
         first_row = self.faces_view.grid.selectionModel().selectedIndexes()[0].row()
         self.faces_model.remove_items(faces)
         ids, person_id = [f.instance_id for f in faces], self.person.id
-        self.writer.submit(lambda: self.actions.reject(ids, person_id))
+        self.writer.submit(lambda: self._decide(self.actions.reject, ids, person_id))
         self.decided.emit()
         row = min(first_row, self.faces_model.rowCount() - 1)
         if row >= 0:
             self.faces_view.grid.setCurrentIndex(self.faces_model.index(row))
+
+    def _decide(self, action, ids: list[int], person_id: int) -> None:
+        """On the writer's thread: the decision, then the re-ranking it causes (PIPER's body
+        suggestions are refitted), so the counts the window reads next come from the cache."""
+        action(ids, person_id)
+        browse.review_queue(self.library)
 
     def _write_failed(self, message: str) -> None:
         """A decision shown on the page did not reach the library: show the library's state."""
