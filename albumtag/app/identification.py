@@ -6,6 +6,13 @@ This service fits ``albumtag.recognize.identify`` on every named person's confir
 (body, face and fired parts) and proposes, for each faceless instance nobody confirmed, the
 named person it most likely is. The fitted model is cached until the library's decisions or
 instances change, so browsing a person's page does not refit it.
+
+PIPER alone is closed-set: a stranger seen from behind would still be "most likely" someone.
+So a suggestion also needs the instance's body to lie within the open-set acceptance of the
+suggested person: its distance to that person's nearest confirmed body under the distance a
+stranger's body comes within at the stated false-accept rate, given how many confirmed bodies
+the person has (``albumtag.recognize.fusion.body_acceptance``, calibrated by
+``python -m trainer fusion``). Models without that calibration leave suggestions closed-set.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from pathlib import Path
 from threading import Lock
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,12 +38,14 @@ from albumtag.library.schema import (
     TagDecision,
 )
 from albumtag.library.vectors import from_blob
+from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
 from albumtag.recognize.identify import (
     GLOBAL_KIND,
     PiperIdentifier,
     gather,
     learn_library_weights,
 )
+from albumtag.recognize.open_set import DEFAULT_FAR
 
 # The fused scores of one instance sum to 1 over the named people (each P_i does), so they
 # are compared with each other: a suggestion needs twice the runner-up's score. With one named
@@ -104,7 +114,26 @@ def _suggest(session: Session) -> list[BodySuggestion]:
     train = gather([vectors[i] for i in train_ids], sizes)
     model = PiperIdentifier.fit(train, labels, len(people), learn_library_weights(train, labels, len(people)))
     scores = model.scores(gather([vectors[i] for i in candidates], sizes))
-    return _best(candidates, scores, people, _rejections(session))
+    within = _within_acceptance([vectors[i][GLOBAL_KIND] for i in candidates],
+                                [vectors[i][GLOBAL_KIND] for i in train_ids], labels, len(people))
+    return _best(candidates, scores, people, _rejections(session), within)
+
+
+def _within_acceptance(candidates: list[np.ndarray], bodies: list[np.ndarray], labels: np.ndarray,
+                       people: int, far: float = DEFAULT_FAR) -> np.ndarray | None:
+    """[candidates, people]: whether each candidate's body is closer to the person's nearest
+    confirmed body than the acceptance for that person's number of confirmed bodies; None
+    (everyone acceptable) when no calibration is shipped."""
+    tail = shipped_body_tail()
+    if tail is None:
+        return None
+    distances = cdist(np.stack(candidates), np.stack(bodies))
+    within = np.zeros((len(candidates), people), bool)
+    for person in range(people):
+        own = labels == person
+        if own.any():  # a person with no confirmed body has nothing to be near: never accepted
+            within[:, person] = distances[:, own].min(axis=1) < body_acceptance(tail, int(own.sum()), far)
+    return within
 
 
 def _roles(session: Session, named: set[int]) -> tuple[dict[int, int], list[int]]:
@@ -138,11 +167,15 @@ def _rejections(session: Session) -> set[tuple[int, int]]:
                                .where(TagDecision.state == DecisionState.REJECTED)).all())
 
 
-def _best(candidates: list[int], scores: np.ndarray, people: list[int],
-          rejected: set[tuple[int, int]]) -> list[BodySuggestion]:
+def _best(candidates: list[int], scores: np.ndarray, people: list[int], rejected: set[tuple[int, int]],
+          within: np.ndarray | None = None) -> list[BodySuggestion]:
+    """The best allowed person of each candidate, when it has twice the runner-up's score and
+    (``within`` given) the candidate's body is within that person's open-set acceptance."""
     found = []
-    for instance_id, row in zip(candidates, scores):
+    for row_index, (instance_id, row) in enumerate(zip(candidates, scores)):
         allowed = [k for k in np.argsort(-row) if (instance_id, people[k]) not in rejected]
-        if allowed and (len(allowed) == 1 or row[allowed[0]] >= SUGGEST_MARGIN * row[allowed[1]]):
+        if not allowed or (within is not None and not within[row_index, allowed[0]]):
+            continue
+        if len(allowed) == 1 or row[allowed[0]] >= SUGGEST_MARGIN * row[allowed[1]]:
             found.append(BodySuggestion(instance_id, people[allowed[0]], float(row[allowed[0]])))
     return sorted(found, key=lambda s: -s.score)

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageOps
 from sqlalchemy import select
 
+from albumtag.app import identification
 from albumtag.app.browse import person_faces, review_queue
 from albumtag.app.identification import body_suggestions
 from albumtag.app.importer import import_folders
@@ -17,8 +18,23 @@ from albumtag.app.people_actions import PeopleActions
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
 from albumtag.library.schema import Feature, PersonInstance, Photo
+from albumtag.recognize.fusion import shipped_body_tail
+from trainer.bodies.evaluate import BACK_VIEW_BODY
 
 NAMES = ("Raj", "Leonard", "Howard", "Sheldon")  # bbt1, left to right
+# CUHK03 val people of the EVALUATION half (odd ids: never seen by the body calibration), each
+# seen from behind and faceless; without the open-set check PIPER takes each for Sheldon.
+STRANGERS = ("0005_08", "0007_08", "0011_08")
+
+
+def _stranger_photo(shared_data: Path, crop: str) -> Image.Image:
+    """The meadow of ``trainer.bodies.evaluate.back_view_photo`` with this crop pasted where
+    that photo's man walks away."""
+    photo = Image.open(shared_data / "formats-immich/albums/nature/tanners_ridge.jpg").convert("RGB")
+    x1, y1, x2, y2 = BACK_VIEW_BODY
+    person = Image.open(shared_data / "bodies-cuhk03/val" / f"{crop}.jpg").convert("RGB")
+    photo.paste(person.resize((x2 - x1, y2 - y1), Image.Resampling.LANCZOS), (x1, y1))
+    return photo
 
 
 def _instances(library: Library, relpath: str) -> list[PersonInstance]:
@@ -55,6 +71,8 @@ def named_library(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -
     second.paste((128, 128, 128), tuple(round(v) for v in (width - sheldon.face_x2 - pad, sheldon.face_y1 - pad,
                                                             width - sheldon.face_x1 + pad, sheldon.face_y2 + pad)))
     second.save(album / "second.jpg", quality=92)
+    for crop in STRANGERS:
+        _stranger_photo(shared_data, crop).save(album / f"stranger-{crop}.jpg", quality=92)
     import_folders(library, [album])
     return library, people
 
@@ -85,3 +103,28 @@ def test_a_rejected_body_suggestion_is_not_made_again(named_library: tuple[Libra
     actions.undo()
     assert {s.instance_id: s.person_id for s in body_suggestions(library)}[faceless.id] == people["Sheldon"]
     assert np.isfinite([s.score for s in body_suggestions(library)]).all()
+
+
+def test_a_stranger_seen_from_behind_is_not_suggested(named_library: tuple[Library, dict[str, int]],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open set: a body nobody in the library has is left unknown, while the hidden-face
+    Sheldon is still suggested; without the shipped calibration (closed set) each stranger
+    would have been suggested as someone."""
+    library, people = named_library
+    assert shipped_body_tail() is not None, "python -m trainer fusion ships the body calibration"
+    strangers = []
+    for crop in STRANGERS:
+        faceless = [i.id for i in _instances(library, f"stranger-{crop}.jpg") if not _has_face_feature(library, i.id)]
+        assert len(faceless) == 1, f"the stranger {crop} is found, without a face"
+        strangers += faceless
+    sheldon = next(i.id for i in _instances(library, "second.jpg") if not _has_face_feature(library, i.id))
+
+    suggested = {s.instance_id: s.person_id for s in body_suggestions(library)}
+    assert not set(strangers) & set(suggested)
+    assert suggested[sheldon] == people["Sheldon"]
+
+    monkeypatch.setattr(identification, "shipped_body_tail", lambda: None)
+    monkeypatch.setattr(identification, "_cache", {})
+    closed = {s.instance_id: s.person_id for s in body_suggestions(library)}
+    assert set(strangers) <= set(closed), "closed-set PIPER names every stranger"
+    assert closed[sheldon] == people["Sheldon"]

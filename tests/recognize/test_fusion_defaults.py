@@ -9,7 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from albumtag.recognize.fusion import MODEL_NAME, parse_weights, shipped_weights
+from albumtag.recognize.fusion import (
+    BODY_TAIL_KEY,
+    MODEL_NAME,
+    body_acceptance,
+    parse_body_tail,
+    parse_weights,
+    shipped_body_tail,
+    shipped_weights,
+)
+from albumtag.recognize.open_set import ImpostorTail
 from albumtag.recognize.identify import GLOBAL_KIND, PiperIdentifier, default_weights, gather
 from albumtag.recognize.piper import PartClassifier, learn_pooled_weights, learn_weights
 from albumtag.runtime.manifest import sha256_of
@@ -39,14 +48,17 @@ def test_bad_weights_are_refused() -> None:
         parse_weights('{"weights": {"face": NaN}}')
 
 
-def _models(root: Path, weights: dict[str, float] | None) -> Path:
-    """A models folder whose manifest has a ``fusion`` entry (or none)."""
+def _models(root: Path, weights: dict[str, float] | None, tail: ImpostorTail | None = None) -> Path:
+    """A models folder whose manifest has a ``fusion`` entry (or none), with a body tail."""
     root.mkdir(parents=True, exist_ok=True)
     models = {}
     if weights is not None:
         path = root / "fusion" / "weights_v1.json"
         path.parent.mkdir()
-        path.write_text(json.dumps({"weights": weights}))
+        document = {"weights": weights}
+        if tail is not None:
+            document[BODY_TAIL_KEY] = json.loads(tail.to_json())
+        path.write_text(json.dumps(document))
         models[MODEL_NAME] = {"file": "fusion/weights_v1.json", "version": "test", "sha256": sha256_of(path)}
     (root / "manifest.json").write_text(json.dumps({"schema": 1, "models": models}))
     return root
@@ -95,3 +107,43 @@ def test_pooled_weights_on_one_set_are_learn_weights() -> None:
     other = rng.dirichlet(np.ones(6), size=(20, 3))
     pooled = learn_pooled_weights([(parts, labels), (other, rng.integers(0, 6, 20))], 0)
     assert pooled.shape == (3,) and np.argmax(pooled) == 1
+
+
+def _uniform_tail() -> ImpostorTail:
+    """Impostor distances spread evenly over 0.5..1.5: F(d) = d - 0.5 there."""
+    return ImpostorTail.from_distances(np.linspace(0.5, 1.5, 100_001))
+
+
+def test_the_body_acceptance_is_looked_up_by_confirmed_bodies(tmp_path: Path) -> None:
+    tail = _uniform_tail()
+    root = _models(tmp_path / "models", SHIPPED, tail)
+    shipped = shipped_body_tail(root)
+    assert shipped is not None and shipped_weights(root) == SHIPPED
+    # one confirmed body: the 1% quantile of the impostor distance
+    assert body_acceptance(shipped, 1) == pytest.approx(0.51, abs=1e-3)
+    # n bodies: a stranger's nearest of n falls below t with 1 - (1 - F(t))^n = 1%
+    for n in (3, 10, 100):
+        assert body_acceptance(shipped, n) == pytest.approx(0.5 + 1 - 0.99 ** (1 / n), abs=1e-3)
+        assert body_acceptance(shipped, n) == shipped.threshold(n)
+    assert body_acceptance(shipped, 1) > body_acceptance(shipped, 3) > body_acceptance(shipped, 10)
+    assert body_acceptance(shipped, 0) == body_acceptance(shipped, 1)  # no body yet: as for one
+    assert body_acceptance(shipped, 1, far=0.05) > body_acceptance(shipped, 1)
+
+
+def test_no_body_calibration_is_none(tmp_path: Path) -> None:
+    assert shipped_body_tail(_models(tmp_path / "old", SHIPPED)) is None  # weights only (older file)
+    assert shipped_body_tail(_models(tmp_path / "none", None)) is None  # no fusion entry
+    assert parse_body_tail(json.dumps({"weights": {}})) is None
+    with pytest.raises(ValueError):
+        parse_body_tail(json.dumps({"weights": {}, BODY_TAIL_KEY: {"probabilities": [0.1, 0.2],
+                                                                   "distances": [0.9, 0.5]}}))
+
+
+def test_a_suggestion_needs_the_body_within_the_persons_acceptance() -> None:
+    from albumtag.app.identification import _best
+
+    scores = np.array([[0.8, 0.1, 0.1], [0.8, 0.1, 0.1]])
+    within = np.array([[True, False, False], [False, True, True]])
+    found = _best([10, 11], scores, [1, 2, 3], set(), within)
+    assert [(s.instance_id, s.person_id) for s in found] == [(10, 1)]  # 11: too far from person 1's bodies
+    assert len(_best([10, 11], scores, [1, 2, 3], set(), None)) == 2  # no calibration: closed set

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from albumtag.recognize.fusion import MODEL_NAME, shipped_weights
+from albumtag.recognize.fusion import MODEL_NAME, body_acceptance, shipped_body_tail, shipped_weights
 from albumtag.recognize.identify import GLOBAL_KIND, PiperIdentifier, gather
 from albumtag.runtime.manifest import model_entry
 from trainer.cli import main
@@ -34,6 +34,8 @@ def test_fusion_task_smoke(tmp_path: Path, shared_data: Path, capsys: pytest.Cap
     assert all(kind.startswith("part:") for kind in list(weights)[2:]) and len(weights) > 2
     assert all(np.isfinite(w) and w >= 0 for w in weights.values()) and sum(weights.values()) > 0
     assert shipped_weights(out) == weights  # what the app reads
+    tail = shipped_body_tail(out)  # the body open set, in the same file
+    assert tail is not None and 0 < body_acceptance(tail, 10) < body_acceptance(tail, 1) < 2
 
     entry = model_entry(MODEL_NAME, out)
     assert entry.file == OUTPUT.as_posix() and entry.version.startswith("fusion-v1-")
@@ -43,6 +45,13 @@ def test_fusion_task_smoke(tmp_path: Path, shared_data: Path, capsys: pytest.Cap
     assert set(held_out["top1"]) == {"0%", "50%", "90%"}
     for row in held_out["top1"].values():
         assert 0.0 <= row["default"] <= 1.0 and 0.0 <= row["uniform"] <= 1.0
+    body = entry.metrics["body_open_set"]
+    assert body["target_far"] == 0.01 and body["impostor_pairs"] > 0
+    by_count = body["held_out"]["by_confirmed_bodies"]
+    assert set(by_count) == {"1", "3", "10"}
+    for n, row in by_count.items():
+        assert row["threshold"] == round(body_acceptance(tail, int(n)), 4)
+        assert 0.0 <= row["far"] <= 1.0 and 0.0 <= row["tar_other_camera"] <= 1.0 and row["genuine_queries"] > 0
 
     # The app's identifier takes them for its kinds; a kind the file lacks gets the part mean.
     rng = np.random.default_rng(0)

@@ -24,6 +24,15 @@ Held-out check: albums of LFW HELD-OUT people paired with the EVALUATION half of
 ``MIN_TO_LEARN_WEIGHTS``: the regime where the defaults are used), the rest queried; top-1
 accuracy of ``PiperIdentifier`` with the shipped defaults and with uniform weights.
 
+Body open set (``body_open_set`` in the same file): the body suggestions must leave a stranger
+unknown. The training side's body vectors (``describe_with_colour``, as the library stores them)
+give every distance between crops of different people of the FUSION half; its lower tail
+(``albumtag.recognize.open_set.ImpostorTail``, the face open set's) sets the acceptance for a
+person with ``n`` confirmed bodies at the stated false-accept rate (nearest of ``n``). Held out
+on the EVALUATION half: the false-accept rate of a stranger's body against ``n`` bodies of
+someone else, and the true-accept rate of a body against ``n`` of the same person's bodies
+seen by the other camera, at the shipped threshold.
+
 No torch: every descriptor is the app's (onnxruntime); a few minutes on two CPU cores.
 """
 
@@ -54,17 +63,23 @@ from albumtag.evaluation.composite_data import (
     lfw_people,
     sample_pairs,
 )
+from albumtag.evaluation.metrics import distance_matrix
+from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.system_run import SystemRun
-from albumtag.recognize.fusion import MODEL_NAME, parse_weights
+from albumtag.recognize.fusion import BODY_TAIL_KEY, MODEL_NAME, body_acceptance, parse_body_tail, parse_weights
 from albumtag.recognize.identify import GLOBAL_KIND, Instances, PiperIdentifier, default_weights
+from albumtag.recognize.open_set import DEFAULT_FAR, ImpostorTail
 from albumtag.recognize.piper import fuse, learn_pooled_weights, learn_weights
 from albumtag.runtime.manifest import model_entry
 from trainer.config import resolve
 from trainer.manifest import update_manifest
 from trainer.progress import ProgressReporter
+from trainer.recognition.build_open_set import impostor_distances
 
 OUTPUT = Path("fusion") / "weights_v1.json"
 DESCRIBED_BY = ("face_descriptor", "body_descriptor", "poselets")  # the weights fit these models' outputs
+BODY_COUNTS = (1, 3, 10)  # confirmed bodies of a person: the held-out check's gallery sizes
+BODY_DRAWS = 5  # random galleries per person and size in the held-out check
 LICENCE = ("derived statistics (one weight per feature kind) measured on LFW (research use) and "
            "CUHK03 val (non-commercial research only); non-commercial research use")
 
@@ -196,6 +211,60 @@ def held_out_check(side: People, shipped: dict[str, float], seeds: Sequence[int]
             "top1_without_face": without_face}
 
 
+def body_person(path: Path) -> str:
+    return path.stem.split("_")[0]  # CUHK03 ``PPPP_NN.jpg``
+
+
+def body_camera(path: Path) -> int:
+    return int(int(path.stem.split("_")[1]) >= 5)  # NN 00-04 one camera, 05-09 the other
+
+
+def body_tail(side: People) -> tuple[ImpostorTail, int]:
+    """The lower tail of the distance between the stored body vectors of different people,
+    and how many such pairs it was measured on."""
+    crops = [LabelledPhoto(p, body_person(p)) for p in side.described.paths]
+    impostors = impostor_distances(crops, side.described.body, np.ones(len(crops), bool))
+    version = "body-tail-" + hashlib.sha256(np.sort(impostors).astype("<f4").tobytes()).hexdigest()[:12]
+    return ImpostorTail.from_distances(impostors, version), int(len(impostors))
+
+
+def body_open_set_check(side: People, tail: ImpostorTail, counts: Sequence[int], seed: int,
+                        far: float = DEFAULT_FAR) -> dict[str, Any]:
+    """At the acceptance ``tail`` gives for ``n`` confirmed bodies: the false-accept rate of
+    every crop of everyone else against ``n`` random crops of one person (people with at least
+    ``n`` crops), and the true-accept rate of every crop of one camera against ``n`` random
+    crops of the same person from the other camera (at most the crops that camera has:
+    CUHK03 has up to 5 per camera, so ``n`` = 10 enrols 5 there, at the 10-body threshold).
+    ``BODY_DRAWS`` random galleries per person and size."""
+    paths = side.described.paths
+    labels = np.array([body_person(p) for p in paths])
+    cameras = np.array([body_camera(p) for p in paths])
+    distances = distance_matrix(side.described.body, np.ones(len(paths), bool))
+    rng = np.random.default_rng(seed)
+    result: dict[str, Any] = {}
+    for n in counts:
+        threshold = body_acceptance(tail, n, far)
+        false_accepts, strangers, true_accepts, genuine = 0, 0, 0, 0
+        for person in sorted(set(labels)):
+            own = np.flatnonzero(labels == person)
+            others = np.flatnonzero(labels != person)
+            for _ in range(BODY_DRAWS):
+                if len(own) >= n:
+                    gallery = rng.choice(own, n, replace=False)
+                    false_accepts += int((distances[np.ix_(others, gallery)].min(axis=1) < threshold).sum())
+                    strangers += len(others)
+                for camera in (0, 1):
+                    seen, queries = own[cameras[own] == camera], own[cameras[own] != camera]
+                    if len(seen) and len(queries):
+                        gallery = rng.choice(seen, min(n, len(seen)), replace=False)
+                        true_accepts += int((distances[np.ix_(queries, gallery)].min(axis=1) < threshold).sum())
+                        genuine += len(queries)
+        result[str(n)] = {"threshold": round(threshold, 4),
+                          "far": round(false_accepts / max(strangers, 1), 4), "stranger_queries": strangers,
+                          "tar_other_camera": round(true_accepts / max(genuine, 1), 4), "genuine_queries": genuine}
+    return result
+
+
 def build(config: dict[str, Any]) -> dict[str, Any]:
     """Learn the weights, write ``fusion/weights_v1.json``, check them on held-out albums and
     write the manifest entry."""
@@ -217,18 +286,30 @@ def build(config: dict[str, Any]) -> dict[str, Any]:
           f"in {time.monotonic() - started:.0f} s", flush=True)
     progress = Steps(len(removals) * (len(seeds) + len(eval_seeds)))
     weights, seen = learn(training, seeds, removals, progress)
+    tail, impostor_pairs = body_tail(training)
     path = out / OUTPUT
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"weights": weights}, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps({"weights": weights, BODY_TAIL_KEY: json.loads(tail.to_json())}, indent=1) + "\n",
+                    encoding="utf-8")
 
-    shipped = parse_weights(path.read_text(encoding="utf-8"))  # what the app will read
+    text = path.read_text(encoding="utf-8")  # what the app will read
+    shipped, shipped_tail = parse_weights(text), parse_body_tail(text)
     check = held_out_check(held_out, shipped, eval_seeds, removals, int(config["fusion_eval_confirmed"]), progress)
+    body_check = body_open_set_check(held_out, shipped_tail, BODY_COUNTS, seed)
     metrics = {"held_out": {"data": f"faces-lfw held-out half x {CUHK03_VAL} {EVALUATION_HALF} half (odd ids)",
                             "albums_per_removal": len(eval_seeds), "confirmed_per_identity":
                             int(config["fusion_eval_confirmed"]), **check},
+               "body_open_set": {"target_far": DEFAULT_FAR, "impostor_pairs": impostor_pairs, "tail": tail.version,
+                                 "threshold_at": {str(n): round(body_acceptance(shipped_tail, n), 4)
+                                                  for n in (1, 3, 10, 30, 100)},
+                                 "held_out": {"data": f"{CUHK03_VAL} {EVALUATION_HALF} half (odd ids), "
+                                                      f"{BODY_DRAWS} random galleries per person and size",
+                                              "by_confirmed_bodies": body_check}},
                "training": seen, "seconds": round(time.monotonic() - started, 1)}
     print(f"{MODEL_NAME}: weights {json.dumps(weights)}", flush=True)
     print(f"{MODEL_NAME}: held-out top-1 default vs uniform {json.dumps(check)}", flush=True)
+    print(f"{MODEL_NAME}: body open set, {impostor_pairs} impostor pairs; held out by confirmed bodies "
+          f"{json.dumps(body_check)}", flush=True)
     return update_manifest(
         out, MODEL_NAME, path,
         version="fusion-v1-" + hashlib.sha256(path.read_bytes()).hexdigest()[:12],
@@ -246,8 +327,13 @@ def build(config: dict[str, Any]) -> dict[str, Any]:
                 "method": "simulated albums (composite sets): part classifiers on one half of each identity's "
                           "instances, one linear SVM (PIPER) on the pooled layers of the other halves; "
                           "clipped at 0, scaled to mean 1",
+                "body_open_set": f"80 quantiles of the distance between body vectors (body_descriptor + colour) "
+                                 f"of different people, {CUHK03_VAL} {FUSION_HALF} half; acceptance for n "
+                                 f"confirmed bodies = ImpostorTail.threshold(n, far) (nearest of n)",
                 "albums": {"seeds": seeds, "faces_removed": removals}},
         licence=LICENCE,
         inputs={"kinds": "body (global classifier), face, part:<poselet type>; a kind missing from the file "
-                         "takes the mean of the part weights (albumtag.recognize.identify.default_weights)"},
+                         "takes the mean of the part weights (albumtag.recognize.identify.default_weights)",
+                "body_open_set": "confirmed bodies of the suggested person, target false-accept rate "
+                                 "(albumtag.recognize.fusion.body_acceptance)"},
         seed=seed, metrics=metrics)
