@@ -95,6 +95,29 @@ def personalise_dialog(app: QApplication, window) -> None:
     dialog.close()
 
 
+def name_dialog(app: QApplication, window) -> None:
+    """Naming an unnamed group: the name dialog with an existing name offered as one types
+    (the completion list is a window of its own, so the screen is grabbed)."""
+    from albumtag.gui.dialogs.name_dialog import NameDialog
+
+    names = [p.name for p in window.people.people_model.items() if p.name]
+    dialog = NameDialog(names, "Who is this? (4 faces)", "", window)
+    dialog.show()
+    dialog.activateWindow()
+    dialog.edit.setFocus()
+    settle(app, window)
+    dialog.edit.completer().setCompletionPrefix("ang")
+    dialog.edit.setText("Ang")
+    dialog.edit.completer().complete()
+    settle(app, window)
+    popup = dialog.edit.completer().popup()
+    area = dialog.frameGeometry().united(popup.frameGeometry()).adjusted(-8, -8, 8, 8)
+    app.primaryScreen().grabWindow(0).copy(area).save(str(OUT / "name-dialog.png"))
+    print(f"saved {OUT / 'name-dialog.png'}")
+    dialog.close()
+    dialog.deleteLater()
+
+
 def file_menu(app: QApplication, window) -> None:
     """The File menu open (as a click on it opens it), Export tags to XMP highlighted; the
     screen is grabbed, since the menu is a window of its own, and cut to the window and menu."""
@@ -249,6 +272,7 @@ def main() -> None:
         people.changed.emit()
         window.sidebar.setCurrentItem(window._find_nav(("people", None)))
         shoot(app, window, "people")
+        name_dialog(app, window)
         window.people.open_person(next(p for p in people.people_model.items() if p.name == "Angelina Jolie"))
         shoot(app, window, "person-faces")
         window.sidebar.setCurrentItem(window._find_nav(("errors", None)))

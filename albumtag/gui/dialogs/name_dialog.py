@@ -10,6 +10,7 @@ class NameDialog(QDialog):
     def __init__(self, names: list[str], prompt: str, current: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Name")
+        self.setMinimumWidth(360)  # room for long names and the completion list
         self.edit = QLineEdit(current)
         self.edit.setPlaceholderText("Type a name; existing names are suggested")
         completer = QCompleter(sorted(names, key=str.casefold), self)
