@@ -124,10 +124,21 @@ def test_the_body_acceptance_is_looked_up_by_confirmed_bodies(tmp_path: Path) ->
     # n bodies: a stranger's nearest of n falls below t with 1 - (1 - F(t))^n = 1%
     for n in (3, 10, 100):
         assert body_acceptance(shipped, n) == pytest.approx(0.5 + 1 - 0.99 ** (1 / n), abs=1e-3)
-        assert body_acceptance(shipped, n) == shipped.threshold(n)
+        assert body_acceptance(shipped, n) == shipped.tail.threshold(n)
     assert body_acceptance(shipped, 1) > body_acceptance(shipped, 3) > body_acceptance(shipped, 10)
     assert body_acceptance(shipped, 0) == body_acceptance(shipped, 1)  # no body yet: as for one
     assert body_acceptance(shipped, 1, far=0.05) > body_acceptance(shipped, 1)
+
+
+def test_alike_bodies_count_as_fewer_independent_ones(tmp_path: Path) -> None:
+    """With gallery_exponent 0.5, ten confirmed bodies get the acceptance of sqrt(10)."""
+    document = {"weights": SHIPPED, BODY_TAIL_KEY: {**json.loads(_uniform_tail().to_json()), "gallery_exponent": 0.5}}
+    calibration = parse_body_tail(json.dumps(document))
+    assert calibration is not None and calibration.exponent == 0.5
+    assert body_acceptance(calibration, 10) == pytest.approx(calibration.tail.threshold(10 ** 0.5))
+    assert body_acceptance(calibration, 1) > body_acceptance(calibration, 10) > calibration.tail.threshold(10)
+    with pytest.raises(ValueError):
+        parse_body_tail(json.dumps({**document, BODY_TAIL_KEY: {**document[BODY_TAIL_KEY], "gallery_exponent": 0}}))
 
 
 def test_no_body_calibration_is_none(tmp_path: Path) -> None:
