@@ -32,7 +32,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,6 +42,7 @@ from albumtag.embed.body_descriptor import (  # noqa: E402
     combine,
     describe_with_colour,
 )
+from albumtag.evaluation.composite_data import load_rgb  # noqa: E402
 from albumtag.vision.crop_pose import crop_detector, crop_pose  # noqa: E402
 from albumtag.vision.person_detector import PersonDetector  # noqa: E402
 from albumtag.vision.poselets import FiredPart, Poselets, crop_part, fire, load_poselets  # noqa: E402
@@ -80,11 +80,6 @@ def retrieval_metrics(distances: np.ndarray, setup: Retrieval) -> dict[str, floa
 def pairwise(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
     """Euclidean distances between unit rows (ranks as cosine distance does)."""
     return np.sqrt(np.maximum(2.0 - 2.0 * queries @ gallery.T, 0.0))
-
-
-def load_rgb(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"))
 
 
 @dataclass(frozen=True)

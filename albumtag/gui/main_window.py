@@ -139,7 +139,7 @@ class MainWindow(MainWindowView):
         elif kind == "all":
             self.show_photos("All photos", browse.list_photos(self.library))
         elif kind == "album":
-            self.show_photos(item.text(0).rsplit("  (", 1)[0], browse.list_photos(self.library, album_id=key))
+            self.show_photos(self._scope_title(), browse.list_photos(self.library, album_id=key))
         elif kind in ("people", "unnamed"):
             self.people.show_people(named=kind == "people")
         elif kind == "review":

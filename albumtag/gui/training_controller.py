@@ -39,9 +39,15 @@ class TrainingController:
         self.refresh = refresh
         self.changed = changed
 
-    def _can_start(self, title: str) -> bool:
+    def _idle(self) -> bool:
+        """No import runs (model changes wait for it); says so in the status bar otherwise."""
         if self.busy():
             self.window.statusBar().showMessage("Wait for the import to finish (or cancel it) first.", 8000)
+            return False
+        return True
+
+    def _can_start(self, title: str) -> bool:
+        if not self._idle():
             return False
         if (missing := trainer_missing()) is not None:
             QMessageBox.warning(self.window, title, f"Cannot run the trainer: {missing}.")
@@ -87,8 +93,7 @@ class TrainingController:
         if model_store.active_version() is None:
             QMessageBox.information(self.window, "Previous models", "The bundled models are in use already.")
             return
-        if self.busy():
-            self.window.statusBar().showMessage("Wait for the import to finish (or cancel it) first.", 8000)
+        if not self._idle():
             return
         previous = model_store.rollback()
         self.window.statusBar().showMessage(
