@@ -5,6 +5,8 @@ matches are forbidden; everything else may move. Starting from the current assig
 a re-run incremental: existing groups keep their ids, new faces join them or form new ones,
 and merged groups stay merged. Low-quality faces never start a group but may join the group
 of a very close good face, and a face that matches nobody stays alone (kept out of People).
+Chinese whispers' chains are then split and its strays joined by average distances
+(``albumtag.recognize.group_repair``); only faces that may move are moved.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     CONFIRMED_BY,
@@ -31,6 +33,7 @@ from albumtag.library.schema import (
 )
 from albumtag.library.vectors import from_blob
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
+from albumtag.recognize.group_repair import join_strays, split_loose_groups
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 
 GROUPED_KEY = "grouping_state"  # see _grouped_state
@@ -38,13 +41,19 @@ GROUPED_KEY = "grouping_state"  # see _grouped_state
 
 @dataclass(frozen=True)
 class GroupingParams:
-    """How faces are grouped; the defaults are dlib's for its descriptor, not tuned here."""
+    """How faces are grouped. The radii are dlib's for its descriptor (its clustering
+    threshold, and its same-person distance for the average-linkage repairs); the join margin
+    was chosen on development data (``bench/grouping_dev.py``, LFW's training half)."""
 
     cluster_radius: float = 0.5  # dlib's own chinese-whispers threshold for this descriptor
     attach_radius: float = 0.45  # a low-quality face joins a group only when this close
     neighbours: int = 20
     seed_quality: float = 0.3  # faces below this never start or bridge a group
     min_group: int = 2  # a group of one is not a person yet
+    split_radius: float = MATCH_DISTANCE  # a group splits where members are farther on average
+    join_radius: float = MATCH_DISTANCE  # a stray joins a group this close on average ...
+    join_margin: float = 0.05  # ... and this much closer than to any other group
+    stray_size: int = 2  # groups this small may join a larger one
 
 
 @dataclass
@@ -153,6 +162,9 @@ def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingP
     seed_labels = cluster_seeds(faces, seeds, params, new)
     labels[seeds] = seed_labels
     attach_rest(faces, seeds, seed_labels, labels, params.attach_radius, new)
+    movable = ~faces.fixed if new is None else new & ~faces.fixed
+    labels = split_loose_groups(faces.vectors, labels, movable, params.split_radius)
+    labels = join_strays(faces.vectors, labels, movable, params.join_radius, params.join_margin, params.stray_size)
     fixed = {int(k): int(faces.person_ids[k]) for k in np.flatnonzero(faces.fixed)}
     labels = settle(labels, faces.vectors, fixed, forbidden)
     one_face_per_photo(faces, labels)

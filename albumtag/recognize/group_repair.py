@@ -1,0 +1,102 @@
+"""Repairing chinese whispers' two failure modes with average linkage.
+
+Chinese whispers links faces by single close pairs, so it errs both ways:
+- chains: two people whose looks overlap at a few faces (on dlib's descriptor, often people
+  of one ethnicity) end up in one group through those faces;
+- strays: a face whose every single distance is just over the radius stays alone, although
+  it is close to a group *on average*.
+Average distances are steadier than single ones (the noise of one photo averages out), so
+both repairs use them: a group is split where its members are on average farther apart than
+``radius``, and a stray joins the group its faces are closest to on average, when that group
+is clearly the closest. Measured on development data only (``bench/grouping_dev.py``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist
+
+from albumtag.recognize.neighbours import build_index, knn
+
+SPLIT_SAMPLE = 2000  # average linkage is O(n^2) in memory; bigger groups are split on a sample
+JOIN_CANDIDATES = 10  # groups whose means are nearest a stray's, among which it chooses
+
+
+def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """The node indices of each label, in node order."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for node, label in enumerate(labels.tolist()):
+        members[label].append(node)
+    return {label: np.array(nodes) for label, nodes in members.items()}
+
+
+def average_linkage_pieces(vectors: np.ndarray, radius: float, sample: int = SPLIT_SAMPLE) -> np.ndarray:
+    """A piece number per vector: average-linkage clustering cut at ``radius``. Past
+    ``sample`` vectors an evenly spaced sample is clustered and the rest follow their nearest
+    sampled vector."""
+    if len(vectors) < 2:
+        return np.ones(len(vectors), dtype=np.int64)
+    if len(vectors) > sample:
+        chosen = np.linspace(0, len(vectors) - 1, sample).astype(np.int64)
+        _, nearest = knn(build_index(vectors[chosen]), vectors, 1)
+        return average_linkage_pieces(vectors[chosen], radius, sample)[nearest[:, 0]]
+    return fcluster(linkage(pdist(vectors.astype(np.float64)), "average"), radius, "distance")
+
+
+def split_loose_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, radius: float) -> np.ndarray:
+    """Split each group holding movable faces into its average-linkage pieces at ``radius``.
+
+    The piece with the most unmovable faces (then the largest) keeps the group's label; the
+    movable faces of every other piece get a new label of their own, unmovable ones never move.
+    New labels lie below both every label in use and -len(labels), so they cannot collide
+    with the -(node + 1) a lone node is given."""
+    result = labels.copy()
+    fresh = int(min(labels.min(initial=0), -len(labels))) - 1
+    for group in members_by_label(labels).values():
+        if len(group) < 3 or not movable[group].any():
+            continue
+        pieces = average_linkage_pieces(vectors[group], radius)
+        kept = max(np.unique(pieces).tolist(),
+                   key=lambda p: (int(np.sum(~movable[group] & (pieces == p))), int(np.sum(pieces == p))))
+        for piece in np.unique(pieces).tolist():
+            leaving = group[(pieces == piece) & movable[group]]
+            if piece != kept and len(leaving):
+                result[leaving] = fresh
+                fresh -= 1
+    return result
+
+
+def _rms_linkage(mean_distance: float, spread_a: float, spread_b: float) -> float:
+    """Root mean square distance over all pairs of two groups, from their means and spreads
+    (mean squared distance to their own mean): |m_a - m_b|^2 + s_a + s_b."""
+    return float(np.sqrt(mean_distance ** 2 + spread_a + spread_b))
+
+
+def join_strays(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, radius: float,
+                margin: float, max_size: int) -> np.ndarray:
+    """Each unnamed group (negative label) of at most ``max_size`` movable faces joins the
+    larger group with the smallest root-mean-square distance to it, when that is under
+    ``radius`` and at least ``margin`` below the next larger group's: a stray between two
+    people stays alone (the user is asked, not guessed for)."""
+    groups = members_by_label(labels)
+    names = list(groups)
+    means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
+    spreads = np.array([np.mean(np.sum((vectors[groups[name]] - mean) ** 2, axis=1))
+                        for name, mean in zip(names, means)])
+    sizes = np.array([len(groups[name]) for name in names])
+    strays = [k for k, name in enumerate(names)
+              if name < 0 and sizes[k] <= max_size and movable[groups[name]].all()]
+    result = labels.copy()
+    if not strays or len(names) < 2:
+        return result
+    distances, nearest = knn(build_index(means), means[strays], JOIN_CANDIDATES + 1)
+    for row, stray in enumerate(strays):
+        links = sorted((_rms_linkage(d, spreads[stray], spreads[g]), g)
+                       for d, g in zip(distances[row].tolist(), nearest[row].tolist())
+                       if g >= 0 and sizes[g] > sizes[stray])
+        if links and links[0][0] < radius and (len(links) == 1 or links[1][0] - links[0][0] >= margin):
+            result[groups[names[stray]]] = names[links[0][1]]
+    return result

@@ -1,0 +1,77 @@
+"""The average-linkage repairs of chinese whispers' groups, on cases whose answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from albumtag.recognize.group_repair import average_linkage_pieces, join_strays, split_loose_groups
+
+
+def _blob(rng: np.random.Generator, centre: np.ndarray, n: int, spread: float = 0.02) -> np.ndarray:
+    return (centre + rng.normal(0.0, spread, (n, len(centre)))).astype(np.float32)
+
+
+def _centres(distance: float, dim: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    a = np.zeros(dim)
+    b = a.copy()
+    b[0] = distance
+    return a, b
+
+
+def test_a_chained_group_splits_into_its_two_people() -> None:
+    rng = np.random.default_rng(0)
+    a, b = _centres(1.0)
+    vectors = np.vstack([_blob(rng, a, 10), _blob(rng, b, 8)])
+    labels = np.full(18, 5)  # chinese whispers chained both into one group
+    result = split_loose_groups(vectors, labels, np.ones(18, bool), radius=0.6)
+    assert set(result[:10].tolist()) == {5}, "the larger piece keeps the group"
+    assert len(set(result[10:].tolist())) == 1 and result[10] not in (5, *range(-18, 0)), \
+        "the other piece gets a fresh label that no lone face can be given"
+
+
+def test_a_tight_group_stays_whole_and_confirmed_faces_keep_theirs() -> None:
+    rng = np.random.default_rng(1)
+    a, b = _centres(1.0)
+    vectors = np.vstack([_blob(rng, a, 12), _blob(rng, b, 4)])
+    labels = np.array([3] * 12 + [7] * 4)
+    assert np.array_equal(split_loose_groups(vectors, labels, np.ones(16, bool), 0.6), labels)
+    chained = np.full(16, 3)
+    movable = np.ones(16, bool)
+    movable[12:] = False  # the small piece is the confirmed one: it keeps the label
+    result = split_loose_groups(vectors, chained, movable, 0.6)
+    assert set(result[12:].tolist()) == {3} and len(set(result[:12].tolist())) == 1 and result[0] != 3
+
+
+def test_a_group_larger_than_the_sample_is_split_like_a_small_one() -> None:
+    rng = np.random.default_rng(2)
+    a, b = _centres(1.0)
+    vectors = np.vstack([_blob(rng, a, 60), _blob(rng, b, 40)])
+    full = average_linkage_pieces(vectors, 0.6)
+    sampled = average_linkage_pieces(vectors, 0.6, sample=25)
+    assert len(set(full.tolist())) == 2
+    assert all(len(set(sampled[full == p].tolist())) == 1 for p in set(full.tolist()))
+    assert len(set(sampled.tolist())) == 2
+
+
+def test_a_stray_joins_the_group_it_is_clearly_closest_to_on_average() -> None:
+    rng = np.random.default_rng(3)
+    a, b = _centres(2.0)
+    stray = a.copy()
+    stray[1] = 0.45  # every member 0.45 away: out of chinese whispers' radius in this test's terms
+    vectors = np.vstack([_blob(rng, a, 10), _blob(rng, b, 10), stray[None].astype(np.float32)])
+    labels = np.array([0] * 10 + [-11] * 10 + [-21])
+    result = join_strays(vectors, labels, np.ones(21, bool), radius=0.6, margin=0.05, max_size=2)
+    assert result[20] == 0 and np.array_equal(result[:20], labels[:20])
+    assert join_strays(vectors, labels, np.ones(21, bool), radius=0.4, margin=0.05, max_size=2)[20] == -21
+    movable = np.ones(21, bool)
+    movable[20] = False
+    assert join_strays(vectors, labels, movable, 0.6, 0.05, 2)[20] == -21, "an unmovable stray stays"
+
+
+def test_a_stray_between_two_groups_stays_alone() -> None:
+    rng = np.random.default_rng(4)
+    a, b = _centres(0.8)
+    middle = (a + b) / 2
+    vectors = np.vstack([_blob(rng, a, 10), _blob(rng, b, 10), middle[None].astype(np.float32)])
+    labels = np.array([0] * 10 + [1] * 10 + [-21])
+    assert join_strays(vectors, labels, np.ones(21, bool), radius=0.6, margin=0.05, max_size=2)[20] == -21
