@@ -64,9 +64,11 @@ class PeopleController(QObject):
         fv.back_button.clicked.connect(lambda: self.show_people(self.named))
         fv.confirm_button.clicked.connect(self.confirm_selected_faces)
         fv.reject_button.clicked.connect(self.reject_selected_faces)
+        fv.move_button.clicked.connect(self.move_selected_faces)
         fv.name_button.clicked.connect(self.name_current_person)
         fv.photos_button.clicked.connect(self._show_person_photos)
-        for key, slot in (("Y", self.confirm_selected_faces), ("N", self.reject_selected_faces)):
+        for key, slot in (("Y", self.confirm_selected_faces), ("N", self.reject_selected_faces),
+                          ("M", self.move_selected_faces)):
             QShortcut(QKeySequence(key), fv.grid, slot, context=Qt.ShortcutContext.WidgetShortcut)
 
     # ----- pages ------------------------------------------------------------------------
@@ -204,6 +206,16 @@ class PeopleController(QObject):
         row = min(first_row, self.faces_model.rowCount() - 1)
         if row >= 0:
             self.faces_view.grid.setCurrentIndex(self.faces_model.index(row))
+
+    def move_selected_faces(self) -> None:
+        """The selected faces are someone else, named in the dialog (an existing name or a new
+        person): they are confirmed as that person in one undoable step."""
+        faces = self._selected_faces()
+        if self.person is None or not faces:
+            return
+        name = self._ask_name(f"Who is this? ({plural(len(faces), 'face')})")
+        if name and self._run(self.actions.assign_new_name, [f.instance_id for f in faces], name) is not None:
+            self.refresh_page()
 
     def _decide(self, action, ids: list[int], person_id: int) -> None:
         """On the writer's thread: the decision, then the re-ranking it causes (PIPER's body

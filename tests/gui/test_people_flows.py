@@ -1,5 +1,5 @@
 """People flows driven like a person would: rename (with name completion), "not them" on a
-group, a person's photos, and the Errors page's reasons.
+group, moving a face to someone else, a person's photos, and the Errors page's reasons.
 
 The five group photos are imported once per module through the real pipeline; each test
 works on its own copy of that library, so it may change people freely. Every test clicks and
@@ -247,6 +247,35 @@ def test_not_them_splits_faces_out_of_a_group_then_undo(qtbot, open_window, frie
         assert session.scalar(select(func.count()).select_from(TagDecision)
                               .where(TagDecision.instance_id.in_(split))) == 0
     assert model.rowCount() == len(before)  # the page shows them again
+
+
+# ----- 3. one face is someone else: M, a name, Ctrl+Z --------------------------------------
+def test_move_a_face_to_someone_else_then_ctrl_z(qtbot, open_window, friends: Library, named: dict[str, int]) -> None:
+    sheldon, leonard = named["Sheldon"], named["Leonard"]
+    sheldons, leonards = _faces_of(friends, sheldon), _faces_of(friends, leonard)
+    window = open_window(friends)
+    _activate(qtbot, window)
+    _nav(window, "people")
+    _open_row_with_enter(qtbot, window.people_view.grid, _row_of(window.people_view.grid, sheldon))
+    grid, model = window.faces_view.grid, window.faces_view.grid.model()
+    _click(qtbot, grid, 1)
+    moved = model.item(1).instance_id
+
+    def answer(dialog: NameDialog) -> None:
+        _type_over(qtbot, dialog.edit, "Leonard")
+        qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    seen = _when_name_dialog_opens(qtbot, answer)
+    qtbot.keyClick(grid, Qt.Key.Key_M)
+
+    assert "error" not in seen, seen.get("error")
+    assert seen["prefilled"] == "" and seen["names"] == ["Leonard", "Sheldon"]
+    assert _faces_of(friends, sheldon).keys() == sheldons.keys() - {moved}
+    assert _faces_of(friends, leonard) == {**leonards, moved: AssignedBy.USER}
+    assert moved not in {model.item(r).instance_id for r in range(model.rowCount())}, "the page shows it gone"
+
+    _activate(qtbot, window)
+    qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _faces_of(friends, sheldon) == sheldons and _faces_of(friends, leonard) == leonards
 
 
 # ----- 5. a named person's photos ------------------------------------------------------------

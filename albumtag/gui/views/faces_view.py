@@ -16,15 +16,17 @@ class FacesView(QWidget):
         self.heading.setObjectName("pageHeading")
         self.confirm_button = QPushButton("It's them (Y)")
         self.reject_button = QPushButton("Not them (N)")
+        self.move_button = QPushButton("Someone else… (M)")
         self.name_button = QPushButton("Name…")
         self.photos_button = QPushButton("Show photos")
         toolbar = QHBoxLayout()
         toolbar.addWidget(self.back_button)
         toolbar.addWidget(self.heading, 1)
-        for button in (self.confirm_button, self.reject_button, self.name_button, self.photos_button):
+        for button in (self.confirm_button, self.reject_button, self.move_button, self.name_button,
+                       self.photos_button):
             toolbar.addWidget(button)
-        self.hint = QLabel("Select faces (Shift/Ctrl for several), then Y if they are this person "
-                           "or N if not. Ctrl+Z undoes.")
+        self.hint = QLabel("Select faces (Shift/Ctrl for several), then Y if they are this person, "
+                           "N if not, or M to say who they are. Ctrl+Z undoes.")
         self.grid = icon_grid(FACE_CELL, FACE_ICON)
         layout = QVBoxLayout(self)
         layout.addLayout(toolbar)
