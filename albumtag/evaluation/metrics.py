@@ -78,19 +78,28 @@ def kshot_accuracy(labels: Sequence[Label], distances: np.ndarray, k: int, seeds
     are enrolled, each of their other photos is given the label of its nearest enrolled
     face; the accuracy over those queries, averaged over ``seeds``. An enrolled photo
     without a face enrols nothing; a query without one is wrong."""
+    scores = []
+    for seed in seeds:
+        draws = kshot_enrolments(labels, k, seed)
+        enrolled = np.concatenate([chosen for chosen, _ in draws.values()])
+        queries = np.concatenate([rest for _, rest in draws.values()])
+        scores.append(_identified(labels, distances, enrolled, queries))
+    return float(np.mean(scores))
+
+
+def kshot_enrolments(labels: Sequence[Label], k: int, seed: int) -> dict[Hashable, tuple[np.ndarray, np.ndarray]]:
+    """The draw of ``kshot_accuracy`` for one seed, per person with more than ``k`` photos:
+    (the ``k`` enrolled photo indices, the rest queried). Exposed so that other ways of
+    enrolling (one template per person) are measured on exactly the same draws."""
     people = {p: idx for p, idx in _by_person(labels).items() if len(idx) > k}
     if not people:
         raise ValueError(f"no person has more than {k} photos")
-    scores = []
-    for seed in seeds:
-        rng = np.random.default_rng(seed)
-        enrolled, queries = [], []
-        for indices in people.values():
-            chosen = rng.permutation(indices)
-            enrolled += chosen[:k].tolist()
-            queries += chosen[k:].tolist()
-        scores.append(_identified(labels, distances, np.array(enrolled), np.array(queries)))
-    return float(np.mean(scores))
+    rng = np.random.default_rng(seed)
+    draws = {}
+    for person, indices in people.items():
+        chosen = rng.permutation(indices)
+        draws[person] = (chosen[:k], chosen[k:])
+    return draws
 
 
 def _identified(labels: Sequence[Label], distances: np.ndarray, enrolled: np.ndarray,

@@ -1,7 +1,8 @@
 """The ``face-head`` experiment (trainer.facehead) on CPU in well under a minute: the K_r
 solver recovers a planted common direction, personalised kernels are orthogonal to K_r, and
 one epoch on a few real LFW training people (through the app's face pipeline) writes a
-checkpoint that a longer run resumes from."""
+checkpoint that a longer run resumes from, with the options off and with QAFace weighting and
+set templates on (their own tests: test_face_head_options.py)."""
 
 from __future__ import annotations
 
@@ -65,9 +66,15 @@ def test_personalised_kernels_orthogonal_to_common() -> None:
                           torch.zeros(1, 8, dtype=torch.float64))
 
 
-def test_one_epoch_checkpoint_then_resume(tmp_path: Path, shared_data: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    config = load_config("face-head", overrides=["epochs=1", "batch=8", "max_people=4", "max_per_person=4"])
+OPTIONS = {"plain": ["quality_weighting=false", "set_template=false"],
+           "qaface+sets": ["quality_weighting=true", "set_template=true"]}
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+def test_one_epoch_checkpoint_then_resume(tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str],
+                                          options: list[str]) -> None:
+    config = load_config("face-head", overrides=["epochs=1", "batch=8", "max_people=4", "max_per_person=4",
+                                                 *options])
     lfw = shared_data / "faces-lfw"
     data = load_split(lfw, tmp_path / "cache", True, max_people=4, max_per_person=4)
     assert len(data.people) == 4 and data.maps.shape[1:] == (256, 2, 2) and data.found.sum() >= 8
@@ -75,6 +82,9 @@ def test_one_epoch_checkpoint_then_resume(tmp_path: Path, shared_data: Path,
 
     folder = tmp_path / "cache" / "face-head"
     first, summary = train(config, data, folder)
+    # The set loss trained the attention away from its zero (plain-mean) start.
+    assert (first.template is not None) == config["set_template"]
+    assert first.template is None or float(first.template.score.weight.detach().abs().sum()) > 0
     checkpoint = folder / summary["checkpoint"]
     assert checkpoint.is_file() and torch.load(checkpoint, weights_only=False)["epoch"] == 1
     steps = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"step"')]

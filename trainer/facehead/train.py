@@ -6,6 +6,13 @@ written atomically after every epoch under ``CACHE/face-head/``, named by a hash
 setting that shapes the weights and of the training photo list, so a killed run resumes at
 its last finished epoch and ends with the same weights; a finished run is just reloaded.
 During training K_r is solved from each batch's own (detached) kernels.
+
+Options (config): ``quality_weighting`` (QAFace weights on L_f, trainer.facehead.quality) and
+``set_template`` (LFENet-style set aggregation, trainer.facehead.set_template): each epoch one
+random set per identity, drawn from ``numpy.random.default_rng([seed, epoch, 1])`` (its own
+stream, so the batch order is the same with or without sets), dealt over the epoch's steps;
+each step adds ``set_loss_weight`` times the feature classifier's loss on its sets'
+templates, personalised with that step's K_r.
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ import numpy as np
 import torch
 
 from trainer.facehead.data import FaceMaps
-from trainer.facehead.loss import head_loss
+from trainer.facehead.loss import head_loss, template_loss
 from trainer.facehead.model import FaceHead, apply_kernels, personalise, solve_commonality
+from trainer.facehead.set_template import epoch_sets
 from trainer.progress import ProgressReporter
 
 TRAINING_KEYS = ("seed", "epochs", "batch", "lr", "weight_decay", "kernel", "conv_kernel", "scale",
-                 "alpha", "kernel_loss_weight", "min_photos")
+                 "alpha", "kernel_loss_weight", "min_photos", "quality_weighting", "quality_tau",
+                 "set_template", "set_size", "set_groups", "set_loss_weight")
 
 
 def signature(config: dict[str, Any], data: FaceMaps) -> str:
@@ -46,7 +55,8 @@ def training_faces(data: FaceMaps, min_photos: int) -> tuple[np.ndarray, np.ndar
 def build_model(config: dict[str, Any], classes: int) -> FaceHead:
     torch.manual_seed(int(config["seed"]))
     return FaceHead(classes, kernel=int(config["kernel"]), conv_kernel=int(config["conv_kernel"]),
-                    scale=float(config["scale"]))
+                    scale=float(config["scale"]),
+                    template_groups=int(config["set_groups"]) if config["set_template"] else 0)
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
@@ -82,10 +92,14 @@ def train(config: dict[str, Any], data: FaceMaps, folder: Path, log=print) -> tu
     reporter = ProgressReporter(total)
     reporter.started -= seconds  # the ETA counts the time already spent
     alpha, weight = float(config["alpha"]), float(config["kernel_loss_weight"])
+    quality_tau = float(config["quality_tau"]) if config["quality_weighting"] else None
+    set_size, set_weight = int(config["set_size"]), float(config["set_loss_weight"])
     for epoch in range(start, epochs):
         clock = time.perf_counter()
         model.train()
         order = np.random.default_rng([int(config["seed"]), epoch]).permutation(len(index))
+        sets = [] if model.template is None else epoch_sets(
+            labels, set_size, per_epoch, np.random.default_rng([int(config["seed"]), epoch, 1]))
         sums = {"loss": 0.0, "accuracy": 0.0}
         for step in range(per_epoch):
             chosen = torch.from_numpy(order[step * batch:(step + 1) * batch])
@@ -93,7 +107,12 @@ def train(config: dict[str, Any], data: FaceMaps, folder: Path, log=print) -> tu
             kernels = model.kernels(x)
             common = solve_commonality(kernels, alpha)  # [C, d] from this batch, no gradient
             features = apply_kernels(x, personalise(kernels, common))
-            loss, parts = head_loss(model, features, kernels, y, weight)
+            loss, parts = head_loss(model, features, kernels, y, weight, quality_tau)
+            if step < len(sets):
+                group = sets[step]
+                templates = model.templates(maps[torch.from_numpy(group.faces)], torch.from_numpy(group.slots),
+                                            torch.from_numpy(group.mask), common)
+                loss = loss + set_weight * template_loss(model, templates, torch.from_numpy(group.labels))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -32,7 +32,7 @@ def build_face_head(config: dict[str, Any]) -> None:
     held = load_split(lfw, folder, False)
     index, _, _ = training_faces(train_data, int(config["min_photos"]))
     result = evaluate(model, train_data, index, held, lfw, int(config["pairs"]), int(config["pairs_seed"]),
-                      float(config["alpha"]), int(config["shots"]))
+                      float(config["alpha"]), int(config["shots"]), quality_tau=float(config["quality_tau"]))
     result["training"] = summary
     print(table(result))
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}))
