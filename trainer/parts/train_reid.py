@@ -35,6 +35,7 @@ from torch.nn import functional as F
 
 from trainer import distributed
 from trainer.config import load_config, resolve
+from trainer.cpu_isa import cpu_isa
 from trainer.parts.reid_data import PKSampler, load_crops, person_labels, training_crops
 from trainer.parts.reid_loss import ReidLoss
 from trainer.parts.reid_net import MEAN, STD, ReidNet, ReidTrainer
@@ -57,6 +58,8 @@ def signature(config: dict[str, Any]) -> str:
     chosen = {key: config[key] for key in TRAINING_KEYS}
     if distributed.world_size() > 1:  # one process: the hash of every run before torchrun support
         chosen["world_size"] = distributed.world_size()
+    if str(config["device"]) == "cpu":  # the sums differ by instruction set (trainer.cpu_isa)
+        chosen["cpu_isa"], chosen["threads"] = cpu_isa(), int(config["threads"])
     return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -182,6 +185,8 @@ def _train(config: dict[str, Any], context: distributed.Context, device: torch.d
             "people": len(people), "crops": len(crops), "checkpoint": path.name, **last}
     if context.distributed:
         info["world_size"] = context.world
+    if device.type == "cpu":
+        info["cpu_isa"], info["threads"] = cpu_isa(), int(config["threads"])
     return TrainingResult(model.net.cpu().eval(), info, context.main)
 
 
