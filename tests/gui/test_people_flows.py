@@ -95,6 +95,15 @@ def _open_row_with_enter(qtbot, grid: QListView, row: int) -> None:
     qtbot.keyClick(grid, Qt.Key.Key_Return)
 
 
+def _open_persons_page(qtbot, window: MainWindow, person_id: int) -> MainWindow:
+    """The person's faces page, opened from People with Enter, in an active window."""
+    _activate(qtbot, window)
+    _nav(window, "people")
+    _open_row_with_enter(qtbot, window.people_view.grid, _row_of(window.people_view.grid, person_id))
+    assert window.pages.currentWidget() is window.faces_view
+    return window
+
+
 def _when_name_dialog_opens(qtbot, act: Callable[[NameDialog], None]) -> dict:
     """Run ``act`` on the modal name dialog once it is open; whatever happens, it is closed
     afterwards (so a failing step never leaves the test hanging in ``exec``)."""
@@ -179,11 +188,7 @@ def test_rename_to_a_completed_existing_name_merges_then_ctrl_z(
         qtbot, open_window, friends: Library, named: dict[str, int]) -> None:
     sheldon, leonard = named["Sheldon"], named["Leonard"]
     sheldons, leonards = _faces_of(friends, sheldon), _faces_of(friends, leonard)
-    window = open_window(friends)
-    _activate(qtbot, window)
-    _nav(window, "people")
-    _open_row_with_enter(qtbot, window.people_view.grid, _row_of(window.people_view.grid, sheldon))
-    assert window.pages.currentWidget() is window.faces_view
+    window = _open_persons_page(qtbot, open_window(friends), sheldon)
 
     def complete(dialog: NameDialog) -> None:
         _type_over(qtbot, dialog.edit, "ONA")  # matches anywhere, any case
@@ -253,10 +258,7 @@ def test_not_them_splits_faces_out_of_a_group_then_undo(qtbot, open_window, frie
 def test_move_a_face_to_someone_else_then_ctrl_z(qtbot, open_window, friends: Library, named: dict[str, int]) -> None:
     sheldon, leonard = named["Sheldon"], named["Leonard"]
     sheldons, leonards = _faces_of(friends, sheldon), _faces_of(friends, leonard)
-    window = open_window(friends)
-    _activate(qtbot, window)
-    _nav(window, "people")
-    _open_row_with_enter(qtbot, window.people_view.grid, _row_of(window.people_view.grid, sheldon))
+    window = _open_persons_page(qtbot, open_window(friends), sheldon)
     grid, model = window.faces_view.grid, window.faces_view.grid.model()
     _click(qtbot, grid, 1)
     moved = model.item(1).instance_id
