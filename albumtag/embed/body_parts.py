@@ -14,16 +14,17 @@ many framings, so a crop of the upper body or the legs is not wholly new to it; 
 colour statistics are computed in horizontal stripes of the aligned crop, so they become
 part-specific (shirt vs trousers) for free. Its cost is that a part crop stretched to the
 CNN's 128x64 input is out of the distribution it was trained on. Measured on held-out people
-(``bench/reid.py --part ...``, rank-1 on the crops where the part fired; whole body on the
-same crops in brackets): upper body 0.775 (0.859) on bodies-reid, 0.535 (0.901) across its
-sequences, 0.30 (0.60) on CUHK03 (10 queries: elbows are rarely all visible there); torso
-0.253 (0.698) and head and shoulders 0.111 (0.690) on CUHK03, whose heads are a few pixels
-wide; the aligned full body 0.938 (0.951). So a part alone is a weak cue and, joined with
-the body at equal weight, mostly costs accuracy (CUHK03 torso: 0.565 vs 0.698): parts
-must be weighted as PIPER does, by weights learned per part (``albumtag.recognize.piper``),
-and they are worth most where the body box is not (the face-derived box of a person half
-out of the frame, a back view whose parts still fire). Letterboxing part crops to 1:2
-instead of stretching changed rank-1 by -0.08..+0.10 depending on the part: not adopted.
+(``bench/reid.py --part ...`` with the CNN trained 2026-11-24, reid-v1-1b4193ca2095; rank-1
+on the crops where the part fired; whole body on the same crops in brackets): upper body
+0.775 (0.859) on bodies-reid, 0.535 (0.901) across its sequences, 0.30 (0.60) on CUHK03 (10
+queries: elbows are rarely all visible there); torso 0.253 (0.698) and head and shoulders
+0.111 (0.690) on CUHK03, whose heads are a few pixels wide; the aligned full body 0.938
+(0.951). So a part alone is a weak cue and, joined with the body at equal weight, mostly
+costs accuracy (CUHK03 torso: 0.565 vs 0.698): parts must be weighted as PIPER does, by
+weights learned per part (``albumtag.recognize.piper``), and they are worth most where the
+body box is not (the face-derived box of a person half out of the frame, a back view whose
+parts still fire). Letterboxing part crops to 1:2 instead of stretching changed rank-1 by
+-0.08..+0.10 depending on the part: not adopted.
 """
 
 from __future__ import annotations
