@@ -70,6 +70,14 @@ def _best_label(edges: list[tuple[int, float]], labels: np.ndarray) -> int:
     return max(votes, key=votes.__getitem__)
 
 
+def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """The node indices of each label, in node order."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for node, label in enumerate(labels.tolist()):
+        members[label].append(node)
+    return {label: np.array(nodes) for label, nodes in members.items()}
+
+
 def settle(labels: np.ndarray, vectors: np.ndarray, fixed: Mapping[int, int],
            forbidden: Mapping[int, Set[int]]) -> np.ndarray:
     """Apply the user's decisions to proposed clusters.
@@ -80,10 +88,8 @@ def settle(labels: np.ndarray, vectors: np.ndarray, fixed: Mapping[int, int],
     ``forbidden``; it is then left on its own (a negative label of its own).
     """
     result = labels.copy()
-    members: dict[int, list[int]] = defaultdict(list)
-    for node, label in enumerate(labels.tolist()):
-        members[label].append(node)
-    for group in members.values():
+    for members in members_by_label(labels).values():
+        group = members.tolist()
         anchors = [node for node in group if node in fixed]
         people = Counter(fixed[node] for node in anchors)
         for node in group:

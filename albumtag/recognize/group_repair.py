@@ -13,24 +13,15 @@ is clearly the closest. Measured on development data only (``bench/grouping_dev.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 
+from albumtag.recognize.clustering import members_by_label
 from albumtag.recognize.neighbours import build_index, knn
 
 SPLIT_SAMPLE = 2000  # average linkage is O(n^2) in memory; bigger groups are split on a sample
 JOIN_CANDIDATES = 10  # groups whose means are nearest a stray's, among which it chooses
-
-
-def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
-    """The node indices of each label, in node order."""
-    members: dict[int, list[int]] = defaultdict(list)
-    for node, label in enumerate(labels.tolist()):
-        members[label].append(node)
-    return {label: np.array(nodes) for label, nodes in members.items()}
 
 
 def average_linkage_pieces(vectors: np.ndarray, radius: float, sample: int = SPLIT_SAMPLE) -> np.ndarray:
@@ -59,9 +50,9 @@ def split_loose_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndar
         if len(group) < 3 or not movable[group].any():
             continue
         pieces = average_linkage_pieces(vectors[group], radius)
-        kept = max(np.unique(pieces).tolist(),
-                   key=lambda p: (int(np.sum(~movable[group] & (pieces == p))), int(np.sum(pieces == p))))
-        for piece in np.unique(pieces).tolist():
+        piece_ids = np.unique(pieces).tolist()
+        kept = max(piece_ids, key=lambda p: (int(np.sum(~movable[group] & (pieces == p))), int(np.sum(pieces == p))))
+        for piece in piece_ids:
             leaving = group[(pieces == piece) & movable[group]]
             if piece != kept and len(leaving):
                 result[leaving] = fresh
