@@ -1,0 +1,94 @@
+"""Body evidence inside one day, where a person's clothes stay the same.
+
+A body descriptor says little across days (people change clothes) but much within one: the
+two shots of a person at one party show the same shirt. So bodies are compared only between
+instances of the same day (photo date), never between two instances of one photo (those are
+two people), and only a body closer than the calibrated open-set acceptance counts
+(``albumtag.recognize.fusion.body_acceptance``: a different person's body comes that close
+at the stated false-accept rate). Grouping uses such pairs twice:
+
+- a pair of faces a little too far apart for the face graph alone (under the same-person
+  distance, over the clustering radius) is linked when their bodies match;
+- a faceless instance (seen from behind, face hidden) joins the group of the same-day
+  instance whose body it matches, when that group is clearly the closest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+NO_DAY = -1  # an undated photo: its bodies are compared with nothing
+
+
+def same_day_pairs(days: np.ndarray, photos: np.ndarray, bodies: np.ndarray, radius: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) of instances of one day and different photos whose bodies are closer than
+    ``radius``: (rows, cols, distances). Rows of ``bodies`` that are NaN have no body."""
+    has_body = np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
+    rows, cols, dists = [], [], []
+    for day in np.unique(days[has_body]).tolist():
+        members = np.flatnonzero(has_body & (days == day))
+        if len(members) < 2:
+            continue
+        distances = cdist(bodies[members], bodies[members])
+        i, j = np.nonzero(np.triu(distances < radius, k=1))
+        apart = photos[members[i]] != photos[members[j]]
+        rows.append(members[i[apart]])
+        cols.append(members[j[apart]])
+        dists.append(distances[i[apart], j[apart]])
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(dists)
+
+
+def face_links(faces: np.ndarray, rows: np.ndarray, cols: np.ndarray, low: float, high: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Of the body-matched pairs, those whose faces are between ``low`` (already linked by the
+    face graph) and ``high`` (too far to be one person whatever the clothes) apart."""
+    distances = np.linalg.norm(faces[rows] - faces[cols], axis=1)
+    keep = (distances >= low) & (distances < high)  # NaN (a faceless side) compares False
+    return rows[keep], cols[keep]
+
+
+def join_faceless(labels: np.ndarray, photos: np.ndarray, days: np.ndarray, bodies: np.ndarray,
+                  movable: np.ndarray, groups: np.ndarray, radius: float, margin: float) -> np.ndarray:
+    """Each movable faceless instance (a body, no face vector) takes the label of the group
+    holding the closest body of its day, when that body is closer than ``radius`` and the
+    next group's closest body is at least ``margin`` farther (a body between two people stays
+    alone), and the group has no one in the instance's photo yet. ``groups`` (bool) marks the
+    instances with a face whose label is a group worth joining."""
+    has_body = np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
+    lone = has_body & movable & ~groups
+    winners = []  # (distance, seeker, label)
+    for day in np.unique(days[lone]).tolist():
+        seekers = np.flatnonzero(lone & (days == day))
+        anchors = np.flatnonzero(has_body & groups & (days == day))
+        if len(anchors) == 0:
+            continue
+        distances = cdist(bodies[seekers], bodies[anchors])
+        for row, seeker in enumerate(seekers.tolist()):
+            won = _clear_winner(distances[row], labels[anchors], photos[anchors] != photos[seeker], radius, margin)
+            if won is not None:
+                winners.append((won[0], seeker, won[1]))
+    result = labels.copy()
+    taken = set(zip(photos[groups].tolist(), labels[groups].tolist()))
+    for _, seeker, label in sorted(winners):  # the closest body first, when two in a photo want one group
+        if (int(photos[seeker]), label) not in taken:
+            result[seeker] = label
+            taken.add((int(photos[seeker]), label))
+    return result
+
+
+def _clear_winner(distances: np.ndarray, labels: np.ndarray, allowed: np.ndarray, radius: float,
+                  margin: float) -> tuple[float, int] | None:
+    """(distance, label) of the closest allowed anchor, if under ``radius`` and ``margin``
+    ahead of every other label's closest."""
+    closest: dict[int, float] = {}
+    for distance, label in zip(distances[allowed].tolist(), labels[allowed].tolist()):
+        closest[label] = min(distance, closest.get(label, np.inf))
+    ranked = sorted((d, label) for label, d in closest.items())
+    if ranked and ranked[0][0] < radius and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= margin):
+        return ranked[0]
+    return None
