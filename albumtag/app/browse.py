@@ -132,15 +132,22 @@ def suggestion_score(distance: float, accept: float) -> float:
     return float(np.clip(1.0 - distance / (2 * accept), 0.0, 1.0))
 
 
+# A faceless instance the grouping put with a person joined by a same-day body under the body
+# acceptance (app.grouping): as sure as a face at the acceptance distance, 0.5 on this scale.
+SAME_DAY_BODY_SCORE = 0.5
+
+
 def person_faces(library: Library, person_id: int) -> list[FaceItem]:
-    """A person's faces: confirmed ones first, then suggestions, most likely first."""
+    """A person's faces (and bodies, for instances seen without a face): confirmed ones
+    first, then suggestions, most likely first."""
     with library.session() as session:
         rows = session.execute(
             select(PersonInstance, Album.root, Photo.relpath, Photo.content_hash, Feature.vector)
             .join(Photo, Photo.id == PersonInstance.photo_id).join(Album, Album.id == Photo.album_id)
             .join(Feature, (Feature.instance_id == PersonInstance.id) & (Feature.kind == FACE_FEATURE),
                   isouter=True)
-            .where(PersonInstance.person_id == person_id, PersonInstance.face_x1.is_not(None),
+            .where(PersonInstance.person_id == person_id,
+                   PersonInstance.face_x1.is_not(None) | PersonInstance.body_x1.is_not(None),
                    Photo.content_hash.is_not(None))).all()
     confirmed = [r for r in rows if r[0].assigned_by in CONFIRMED_BY]
     # Faces tagged by other programs where the detector saw none have a box but no descriptor.
@@ -149,13 +156,26 @@ def person_faces(library: Library, person_id: int) -> list[FaceItem]:
     accept = acceptance_distance(library) if anchors is not None else MATCH_DISTANCE
     items = []
     for inst, root, rel, digest, vector in rows:
-        face = FaceRef(Path(root) / rel, digest, (inst.face_x1, inst.face_y1, inst.face_x2, inst.face_y2))
         is_confirmed = inst.assigned_by in CONFIRMED_BY
-        score = 1.0 if is_confirmed or anchors is None or vector is None else suggestion_score(
-            float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))), accept)
-        items.append(FaceItem(inst.id, face, is_confirmed, inst.quality, score))
+        if is_confirmed:
+            score = 1.0
+        elif inst.face_x1 is None:
+            score = SAME_DAY_BODY_SCORE
+        elif anchors is None or vector is None:
+            score = 1.0
+        else:
+            score = suggestion_score(float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))), accept)
+        items.append(FaceItem(inst.id, FaceRef(Path(root) / rel, digest, shown_box(inst)), is_confirmed,
+                              inst.quality, score))
     items += _body_items(library, person_id)
     return sorted(items, key=lambda f: (not f.confirmed, -f.score, -f.quality))
+
+
+def shown_box(inst: PersonInstance) -> Box:
+    """The box that shows an instance: its face, or its body when it was seen without one."""
+    if inst.face_x1 is not None:
+        return inst.face_x1, inst.face_y1, inst.face_x2, inst.face_y2
+    return inst.body_x1, inst.body_y1, inst.body_x2, inst.body_y2
 
 
 def _body_items(library: Library, person_id: int) -> list[FaceItem]:
@@ -168,8 +188,8 @@ def _body_items(library: Library, person_id: int) -> list[FaceItem]:
             select(PersonInstance, Album.root, Photo.relpath, Photo.content_hash)
             .join(Photo, Photo.id == PersonInstance.photo_id).join(Album, Album.id == Photo.album_id)
             .where(PersonInstance.id.in_(suggested), Photo.content_hash.is_not(None))).all()
-    return [FaceItem(inst.id, FaceRef(Path(root) / rel, digest, (inst.body_x1, inst.body_y1, inst.body_x2, inst.body_y2)),
-                     False, inst.quality, suggested[inst.id]) for inst, root, rel, digest in rows]
+    return [FaceItem(inst.id, FaceRef(Path(root) / rel, digest, shown_box(inst)), False, inst.quality,
+                     suggested[inst.id]) for inst, root, rel, digest in rows]
 
 
 def review_queue(library: Library) -> list[tuple[int, str, int]]:

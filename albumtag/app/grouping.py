@@ -6,20 +6,24 @@ a re-run incremental: existing groups keep their ids, new faces join them or for
 and merged groups stay merged. Low-quality faces never start a group but may join the group
 of a very close good face, and a face that matches nobody stays alone (kept out of People).
 Chinese whispers' chains are then split and its strays joined by average distances
-(``albumtag.recognize.group_repair``); only faces that may move are moved.
+(``albumtag.recognize.group_repair``); only faces that may move are moved. Inside one day,
+where clothes stay the same, bodies add evidence (``albumtag.recognize.same_day``): two
+faces a little too far apart are linked when their bodies match, and a person seen without a
+face joins the group whose body they match.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
-from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
+from albumtag.embed.body_parts import BODY_FEATURE
+from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     CONFIRMED_BY,
@@ -29,12 +33,16 @@ from albumtag.library.schema import (
     LibraryInfo,
     Person,
     PersonInstance,
+    Photo,
     TagDecision,
 )
 from albumtag.library.vectors import from_blob
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
+from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
 from albumtag.recognize.group_repair import join_strays, split_loose_groups
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
+from albumtag.recognize.open_set import DEFAULT_FAR
+from albumtag.recognize.same_day import NO_DAY, face_links, join_faceless, same_day_pairs
 
 GROUPED_KEY = "grouping_state"  # see _grouped_state
 
@@ -54,18 +62,30 @@ class GroupingParams:
     join_radius: float = MATCH_DISTANCE  # a stray joins a group this close on average ...
     join_margin: float = 0.05  # ... and this much closer than to any other group
     stray_size: int = 2  # groups this small may join a larger one
+    body_far: float = DEFAULT_FAR  # same-day bodies match under the acceptance at this rate; 0: off
 
 
 @dataclass
 class Faces:
-    """Every face feature with what the library knows about it, as parallel arrays."""
+    """Every instance with a face feature, or with a body feature in a dated photo, with what
+    the library knows about it, as parallel arrays. Faceless rows hold NaN ``vectors``."""
 
     instance_ids: np.ndarray
     photo_ids: np.ndarray
-    vectors: np.ndarray
+    vectors: np.ndarray  # [N, 128] face features
     quality: np.ndarray
     person_ids: np.ndarray  # -1 when unassigned
     fixed: np.ndarray  # bool: assigned by a person or imported metadata
+    days: np.ndarray  # the photo's day number (date ordinal), NO_DAY when undated
+    bodies: np.ndarray  # [N, D] body features of dated photos, NaN rows where none
+
+    @property
+    def has_face(self) -> np.ndarray:
+        return np.isfinite(self.vectors[:, 0])
+
+    def take(self, rows: np.ndarray) -> Faces:
+        """These rows only, in this order."""
+        return Faces(*(getattr(self, f.name)[rows] for f in fields(self)))
 
 
 @dataclass
@@ -77,22 +97,42 @@ class GroupingSummary:
 
 
 def load_faces(session: Session) -> Faces:
-    rows = session.execute(
-        select(PersonInstance.id, PersonInstance.photo_id, Feature.vector, PersonInstance.quality,
-               PersonInstance.person_id, PersonInstance.assigned_by)
-        .join(Feature, Feature.instance_id == PersonInstance.id)
-        .where(Feature.kind == FACE_FEATURE).order_by(PersonInstance.id)).all()
-    if not rows:
-        return Faces(*(np.zeros(0, np.int64) for _ in range(2)), np.zeros((0, 128), np.float32),
-                     np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool))
+    """Every instance with a face feature and every one with a body feature in a dated photo
+    (those a same-day body may place, and a full run without that evidence sets free), by
+    instance id."""
+    info = {r[0]: r[1:] for r in session.execute(
+        select(PersonInstance.id, PersonInstance.photo_id, PersonInstance.quality, PersonInstance.person_id,
+               PersonInstance.assigned_by, Photo.taken_at).join(Photo, Photo.id == PersonInstance.photo_id))}
+    faces = _vectors(session, select(Feature.instance_id, Feature.vector).where(Feature.kind == FACE_FEATURE))
+    bodies = _vectors(session, select(Feature.instance_id, Feature.vector)
+                      .join(PersonInstance, PersonInstance.id == Feature.instance_id)
+                      .join(Photo, Photo.id == PersonInstance.photo_id)
+                      .where(Feature.kind == BODY_FEATURE, Photo.taken_at.is_not(None)))
+    ids = sorted(set(faces) | set(bodies))
+    rows = [info[i] for i in ids]
     return Faces(
-        instance_ids=np.array([r[0] for r in rows]),
-        photo_ids=np.array([r[1] for r in rows]),
-        vectors=np.stack([from_blob(r[2]) for r in rows]),
-        quality=np.array([r[3] for r in rows], dtype=np.float64),
-        person_ids=np.array([r[4] if r[4] is not None else -1 for r in rows]),
-        fixed=np.array([r[5] in CONFIRMED_BY for r in rows]),
+        instance_ids=np.array(ids, dtype=np.int64),
+        photo_ids=np.array([r[0] for r in rows], dtype=np.int64),
+        vectors=_stack(faces, ids, EMBEDDING_SIZE),
+        quality=np.array([r[1] for r in rows], dtype=np.float64),
+        person_ids=np.array([r[2] if r[2] is not None else -1 for r in rows], dtype=np.int64),
+        fixed=np.array([r[3] in CONFIRMED_BY for r in rows], dtype=bool),
+        days=np.array([r[4].toordinal() if r[4] is not None else NO_DAY for r in rows], dtype=np.int64),
+        bodies=_stack(bodies, ids, len(next(iter(bodies.values()))) if bodies else 1),
     )
+
+
+def _vectors(session: Session, query: Select) -> dict[int, np.ndarray]:
+    return {instance_id: from_blob(blob) for instance_id, blob in session.execute(query)}
+
+
+def _stack(vectors: dict[int, np.ndarray], ids: list[int], dim: int) -> np.ndarray:
+    """[len(ids), dim]: each id's vector, NaN where it has none."""
+    stacked = np.full((len(ids), dim), np.nan, dtype=np.float32)
+    for row, instance_id in enumerate(ids):
+        if instance_id in vectors:
+            stacked[row] = vectors[instance_id]
+    return stacked
 
 
 def _forbidden(session: Session, faces: Faces) -> dict[int, set[int]]:
@@ -107,20 +147,34 @@ def _forbidden(session: Session, faces: Faces) -> dict[int, set[int]]:
 
 
 def cluster_seeds(faces: Faces, seeds: np.ndarray, params: GroupingParams,
-                  new: np.ndarray | None = None) -> np.ndarray:
+                  new: np.ndarray | None = None, links: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Chinese whispers over the good faces, starting from the current assignment. With
     ``new`` (bool per face), only the new faces' edges are searched and only they may move:
-    the groups settled before stay as they are, new faces join them or form their own."""
+    the groups settled before stay as they are, new faces join them or form their own.
+    ``links`` (pairs of face rows) are edges the face graph lacks, e.g. matched by body."""
     moving = None if new is None else new[seeds]
     queries = None if moving is None else np.flatnonzero(moving)
     rows, cols, distances = radius_graph(faces.vectors[seeds], params.neighbours, params.cluster_radius, queries)
-    labels = chinese_whispers(len(seeds), rows, cols, edge_weights(distances, params.cluster_radius),
+    weights = edge_weights(distances, params.cluster_radius)
+    if links is not None:
+        extra_rows, extra_cols = _seed_positions(seeds, *links)
+        rows, cols = np.concatenate([rows, extra_rows]), np.concatenate([cols, extra_cols])
+        weights = np.concatenate([weights, np.ones(len(extra_rows))])
+    labels = chinese_whispers(len(seeds), rows, cols, weights,
                               initial=faces.person_ids[seeds], frozen=None if moving is None else ~moving)
     # A group without a person is named after a seed, -(position among seeds + 1); renumber it
     # by the seed's position among all faces, so it cannot collide with a non-seed's own label.
     unnamed = labels < 0
     labels[unnamed] = -(seeds[-labels[unnamed] - 1] + 1)
     return labels
+
+
+def _seed_positions(seeds: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of face rows whose both ends are seeds, as positions among the seeds."""
+    position = np.full(int(max(seeds.max(initial=-1), rows.max(initial=-1), cols.max(initial=-1))) + 1, -1)
+    position[seeds] = np.arange(len(seeds))
+    keep = (position[rows] >= 0) & (position[cols] >= 0)
+    return position[rows[keep]], position[cols[keep]]
 
 
 def attach_rest(faces: Faces, seeds: np.ndarray, seed_labels: np.ndarray, labels: np.ndarray,
@@ -152,14 +206,38 @@ def one_face_per_photo(faces: Faces, labels: np.ndarray) -> None:
 
 
 def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams,
-                 new: np.ndarray | None = None) -> np.ndarray:
-    """Final label of every face: a person id (>= 0), or negative for a new group/alone.
-    With ``new`` (bool per face) only new faces are placed; the others keep their person."""
+                 new: np.ndarray | None = None, body_radius: float | None = None) -> np.ndarray:
+    """Final label of every instance: a person id (>= 0), or negative for a new group/alone.
+    With ``new`` (bool per instance) only new ones are placed; the others keep their person.
+    With ``body_radius`` (the same-day body match distance), bodies of one day add evidence."""
+    labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
+    if new is not None:
+        labels = np.where(faces.person_ids >= 0, faces.person_ids, labels)
+    pairs = None if body_radius is None else same_day_pairs(faces.days, faces.photo_ids, faces.bodies, body_radius)
+    with_face = np.flatnonzero(faces.has_face)
+    links = None if pairs is None else face_links(faces.vectors, pairs[0], pairs[1], params.cluster_radius,
+                                                  params.split_radius)
+    face_labels = _face_labels(faces.take(with_face), _rows_of(forbidden, with_face), params,
+                               None if new is None else new[with_face],
+                               None if links is None else _remap(with_face, links))
+    labels[with_face] = _as_rows(face_labels, with_face, len(labels))
+    if body_radius is not None:
+        movable = ~faces.fixed if new is None else new & ~faces.fixed
+        labels = join_faceless(labels, faces.photo_ids, faces.days, faces.bodies, movable,
+                               _joinable(faces, labels, params.min_group), body_radius, params.join_margin)
+        banned = [k for k, people in forbidden.items() if not faces.has_face[k] and labels[k] in people]
+        labels[banned] = -(np.asarray(banned, dtype=np.int64) + 1)
+    return labels
+
+
+def _face_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams,
+                 new: np.ndarray | None, links: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """``group_labels`` of instances that all have a face, ``links`` given as their rows."""
     labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
     if new is not None:
         labels = np.where(faces.person_ids >= 0, faces.person_ids, labels)
     seeds = np.flatnonzero((faces.quality >= params.seed_quality) | faces.fixed)
-    seed_labels = cluster_seeds(faces, seeds, params, new)
+    seed_labels = cluster_seeds(faces, seeds, params, new, links)
     labels[seeds] = seed_labels
     attach_rest(faces, seeds, seed_labels, labels, params.attach_radius, new)
     movable = ~faces.fixed if new is None else new & ~faces.fixed
@@ -169,6 +247,37 @@ def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingP
     labels = settle(labels, faces.vectors, fixed, forbidden)
     one_face_per_photo(faces, labels)
     return labels
+
+
+def _rows_of(forbidden: dict[int, set[int]], rows: np.ndarray) -> dict[int, set[int]]:
+    """``forbidden`` keyed by position among ``rows`` instead of by row."""
+    position = {int(row): k for k, row in enumerate(rows)}
+    return {position[row]: people for row, people in forbidden.items() if row in position}
+
+
+def _as_rows(labels: np.ndarray, rows: np.ndarray, total: int) -> np.ndarray:
+    """Labels computed on ``rows`` only, renumbered for all ``total`` rows: a lone or new group's
+    -(position + 1) becomes -(row + 1), and the fresh labels below -len(rows) move below -total,
+    so neither collides with another row's own label."""
+    result = labels.copy()
+    own = (labels < 0) & (labels >= -len(rows))
+    result[own] = -(rows[-labels[own] - 1] + 1)
+    fresh = labels < -len(rows)
+    result[fresh] = labels[fresh] - total
+    return result
+
+
+def _remap(rows: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows (all among ``rows``) as positions among ``rows``."""
+    return np.searchsorted(rows, pairs[0]), np.searchsorted(rows, pairs[1])
+
+
+def _joinable(faces: Faces, labels: np.ndarray, min_group: int) -> np.ndarray:
+    """Instances with a face whose label is a group a faceless instance may join: a person
+    (>= 0) or a new group of at least ``min_group`` faces."""
+    values, counts = np.unique(labels[faces.has_face], return_counts=True)
+    big = set(values[counts >= min_group].tolist())
+    return faces.has_face & ((labels >= 0) | np.isin(labels, list(big)))
 
 
 def _write(session: Session, faces: Faces, labels: np.ndarray, summary: GroupingSummary,
@@ -233,6 +342,14 @@ def _new_faces(session: Session, faces: Faces) -> np.ndarray | None:
     return faces.instance_ids > before["instance"]
 
 
+def same_day_body_radius(params: GroupingParams) -> float | None:
+    """The body distance under which two bodies of one day count as one person: the open-set
+    acceptance for one body at ``params.body_far`` (None when that is 0, or the models in use
+    carry no body calibration)."""
+    tail = shipped_body_tail()
+    return None if tail is None or params.body_far <= 0 else body_acceptance(tail, 1, params.body_far)
+
+
 def update_groups(library: Library, params: GroupingParams = GroupingParams(),  # noqa: B008
                   full: bool = False) -> GroupingSummary:
     """Place the faces that arrived since the last run into groups (or, with ``full``, re-cluster
@@ -241,14 +358,15 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),  
     The incremental run searches neighbours for the new faces only and leaves settled groups
     as they are, so adding a few photos to a large library costs little; decisions made in
     between are already applied by the people actions."""
+    body_radius = same_day_body_radius(params)
     with library.session() as session:
         faces = load_faces(session)
-        summary = GroupingSummary(faces=len(faces.instance_ids))
+        summary = GroupingSummary(faces=int(faces.has_face.sum()))
         if summary.faces == 0:
             return summary
         new = None if full else _new_faces(session, faces)
         if new is None or new.any():
-            labels = group_labels(faces, _forbidden(session, faces), params, new)
+            labels = group_labels(faces, _forbidden(session, faces), params, new, body_radius)
             _write(session, faces, labels, summary, params.min_group)
         session.merge(LibraryInfo(key=GROUPED_KEY, value=_grouped_state(session, faces)))
         summary.groups = len({int(p) for p in session.scalars(

@@ -138,7 +138,8 @@ def _within_acceptance(candidates: list[np.ndarray], bodies: list[np.ndarray], l
 
 def _roles(session: Session, named: set[int]) -> tuple[dict[int, int], list[int]]:
     """Confirmed instances of named people (instance -> person), and the candidates:
-    unconfirmed instances with a body feature and no face feature. Reads no vectors."""
+    instances nobody holds with a body feature and no face feature (one the grouping put with
+    someone by a same-day body is that person's suggestion already). Reads no vectors."""
     kinds: dict[int, set[str]] = defaultdict(set)
     for instance_id, kind in session.execute(select(Feature.instance_id, Feature.kind)
                                              .where(Feature.kind.in_((GLOBAL_KIND, FACE_FEATURE)))):
@@ -148,7 +149,7 @@ def _roles(session: Session, named: set[int]) -> tuple[dict[int, int], list[int]
             select(PersonInstance.id, PersonInstance.person_id, PersonInstance.assigned_by)):
         if person_id in named and assigned_by in CONFIRMED_BY:
             confirmed[instance_id] = person_id
-        elif assigned_by not in CONFIRMED_BY and kinds[instance_id] == {GLOBAL_KIND}:
+        elif person_id is None and kinds[instance_id] == {GLOBAL_KIND}:
             candidates.append(instance_id)
     return confirmed, candidates
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image
 from sqlalchemy import select
 
 from albumtag.app import identification
@@ -16,6 +16,7 @@ from albumtag.app.identification import body_suggestions
 from albumtag.app.importer import import_folders
 from albumtag.app.people_actions import PeopleActions
 from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.evaluation.scenes import mirrored_with_face_covered
 from albumtag.library.database import Library
 from albumtag.library.schema import Feature, PersonInstance, Photo
 from albumtag.recognize.fusion import shipped_body_tail
@@ -64,9 +65,7 @@ def _overlap_with_mirrored(library: Library, instance: PersonInstance, person_id
 @pytest.fixture(scope="module")
 def named_library(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Library, dict[str, int]]:
     """bbt1 with its four people named from their faces, then a second shot of the scene
-    (mirrored) where Sheldon's face box is covered: his body and clothes are all there is.
-    (A grey square larger than his face also hid his head from the pose detector, which then
-    boxed a fragment of him; ``test_the_hidden_face_is_suggested_by_body`` checks the box.)"""
+    (mirrored) where Sheldon's face is covered: his body and clothes are all there is."""
     root = tmp_path_factory.mktemp("piper")
     album = root / "album"
     album.mkdir()
@@ -79,11 +78,8 @@ def named_library(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -
     people = {name: actions.assign_new_name([face.id], name) for name, face in zip(NAMES, faces)}
 
     sheldon = faces[-1]
-    second = ImageOps.mirror(Image.open(album / "first.jpg").convert("RGB"))
-    width = second.width
-    second.paste((128, 128, 128), tuple(round(v) for v in (width - sheldon.face_x2, sheldon.face_y1,
-                                                            width - sheldon.face_x1, sheldon.face_y2)))
-    second.save(album / "second.jpg", quality=92)
+    box = (sheldon.face_x1, sheldon.face_y1, sheldon.face_x2, sheldon.face_y2)
+    mirrored_with_face_covered(Image.open(album / "first.jpg"), box).save(album / "second.jpg", quality=92)
     for crop in STRANGERS:
         _stranger_photo(shared_data, crop).save(album / f"stranger-{crop}.jpg", quality=92)
     import_folders(library, [album])
