@@ -6,9 +6,10 @@ Imports the bundled sample album into a temporary library, then shows each page 
 saves ``docs/screenshots/<page>.png``. Needs a display; refuses the offscreen platform, since
 the point is to see what a person sees.
 
-Two screens need a library in a particular state, so each gets its own small one (temporary,
+Three screens need a library in a particular state, so each gets its own small one (temporary,
 built from the sample album's photos): Needs review (a person named, then new photos of
-them arrive) and a suggestion made from the body when the face is hidden. Models trained by
+them arrive), a suggestion made from the body when the face is hidden, and a hidden-face
+body joining its unnamed group by the clothes of the day. Models trained by
 the Train models shot go to a temporary ``ALBUMTAG_MODELS_HOME`` and are discarded.
 """
 
@@ -200,9 +201,10 @@ def needs_review(app: QApplication, root: Path) -> None:
 def body_suggestion(app: QApplication, root: Path) -> None:
     """bbt1 with its four people named from their faces, then a second shot of the scene
     (mirrored) where Sheldon's face is covered: he is suggested from his body and clothes."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     from albumtag.app import browse
+    from albumtag.evaluation.scenes import mirrored_with_face_covered
     from albumtag.app.people import list_people
     from albumtag.library.database import Library
     from albumtag.runtime.resources import sample_album_dir
@@ -220,12 +222,8 @@ def body_suggestion(app: QApplication, root: Path) -> None:
     for name, face in zip(names, faces):
         window.people.actions.assign_new_name([face.id], name)
     window.people.changed.emit()
-    x1, y1, x2, y2 = faces[-1].face_box
-    second = ImageOps.mirror(Image.open(album / "bbt1.jpg").convert("RGB"))
-    pad = 0.15 * (x2 - x1)
-    second.paste((128, 128, 128), tuple(round(v) for v in (second.width - x2 - pad, y1 - pad,
-                                                            second.width - x1 + pad, y2 + pad)))
-    second.save(album / "bbt1-again.jpg", quality=92)
+    mirrored_with_face_covered(Image.open(album / "bbt1.jpg"), faces[-1].face_box).save(album / "bbt1-again.jpg",
+                                                                                         quality=92)
     window.start_rescan()
     wait_for_work(app, window)
     sheldon = next(p for p in list_people(library) if p.name == "Sheldon")
@@ -238,6 +236,45 @@ def body_suggestion(app: QApplication, root: Path) -> None:
     else:
         window.faces_view.grid.setCurrentIndex(faces_model.index(suggested))
         shoot(app, window, "body-suggestion")
+    window.close()
+    library.close()
+
+
+def same_day_body(app: QApplication, root: Path) -> None:
+    """Three shots of bbt1 on one day (dated alike), the last mirrored with Sheldon's face
+    covered: nobody is named, and his body joins his unnamed group by the day's clothes."""
+    from PIL import Image
+
+    from albumtag.app import browse
+    from albumtag.app.people import list_people
+    from albumtag.evaluation.scenes import burst_shot, mirrored_with_face_covered
+    from albumtag.library.database import Library
+    from albumtag.runtime.resources import sample_album_dir
+
+    album = root / "Party"
+    album.mkdir(parents=True)
+    photo = Image.open(sample_album_dir() / "Friends" / "bbt1.jpg").convert("RGB")
+    exif = Image.Exif()
+    exif[0x0132] = "2024:06:01 10:00:00"  # DateTime: all three shots on one day
+    photo.save(album / "bbt1.jpg", quality=92, exif=exif)
+    library = Library.open(root / "same-day.albumtag")
+    window = open_window(library)
+    window.start_import([album], "Party")
+    wait_for_work(app, window)
+    shot = next(p for p in browse.list_photos(library) if p.path.name == "bbt1.jpg")
+    sheldon = max((i for i in browse.photo_instances(library, shot.id) if i.face_box), key=lambda i: i.face_box[0])
+    burst_shot(photo).save(album / "bbt1-burst.jpg", quality=92, exif=exif)
+    mirrored_with_face_covered(photo, sheldon.face_box).save(album / "bbt1-again.jpg", quality=92, exif=exif)
+    window.start_rescan()
+    wait_for_work(app, window)
+    person_id = next(i.person_id for i in browse.photo_instances(library, shot.id) if i.id == sheldon.id)
+    group = next((p for p in list_people(library) if p.id == person_id), None)
+    if group is None:
+        print("skipped same-day-body.png: Sheldon's faces formed no group")
+    else:
+        window.sidebar.setCurrentItem(window._find_nav(("unnamed", None)))
+        window.people.open_person(group)
+        shoot(app, window, "same-day-body")
     window.close()
     library.close()
 
@@ -286,6 +323,7 @@ def main() -> None:
         library.close()
         needs_review(app, Path(tmp) / "review")
         body_suggestion(app, Path(tmp) / "bodies")
+        same_day_body(app, Path(tmp) / "same-day")
 
 
 if __name__ == "__main__":
