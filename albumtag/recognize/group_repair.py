@@ -9,9 +9,17 @@ Average distances are steadier than single ones (the noise of one photo averages
 both repairs use them: a group is split where its members are on average farther apart than
 ``radius``, and a stray joins the group its faces are closest to on average, when that group
 is clearly the closest. Measured on development data only (``bench/grouping_dev.py``).
+
+A third failure is a look-alike relative (a child, a sibling) whose faces chain into someone's
+group although every one of them is under the radius from some face there. Faces alone cannot
+tell, but photos can: two people in one photo, or at one event in other clothes, are two
+people (``albumtag.recognize.same_day.cannot_link_pairs``). A group holding several such pairs
+is split in two where its faces part those pairs (``bench/grouping_same_day.py --lookalikes``).
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -21,20 +29,24 @@ from albumtag.recognize.clustering import members_by_label
 from albumtag.recognize.neighbours import build_index, knn
 
 SPLIT_SAMPLE = 2000  # average linkage is O(n^2) in memory; bigger groups are split on a sample
+CONFLICTS_SEPARATED = 0.8  # a split by cannot-link pairs must part this share of them ...
+SPLIT_ROUNDS = 3  # ... and is tried again on the pieces this many times at most
 JOIN_CANDIDATES = 10  # groups whose means are nearest a stray's, among which it chooses
 
 
-def average_linkage_pieces(vectors: np.ndarray, radius: float, sample: int = SPLIT_SAMPLE) -> np.ndarray:
-    """A piece number per vector: average-linkage clustering cut at ``radius``. Past
-    ``sample`` vectors an evenly spaced sample is clustered and the rest follow their nearest
-    sampled vector."""
+def average_linkage_pieces(vectors: np.ndarray, radius: float | None = None, sample: int = SPLIT_SAMPLE,
+                           count: int | None = None) -> np.ndarray:
+    """A piece number per vector: average-linkage clustering cut at ``radius`` (or, with
+    ``count``, into at most that many pieces). Past ``sample`` vectors an evenly spaced sample
+    is clustered and the rest follow their nearest sampled vector."""
     if len(vectors) < 2:
         return np.ones(len(vectors), dtype=np.int64)
     if len(vectors) > sample:
         chosen = np.linspace(0, len(vectors) - 1, sample).astype(np.int64)
         _, nearest = knn(build_index(vectors[chosen]), vectors, 1)
-        return average_linkage_pieces(vectors[chosen], radius, sample)[nearest[:, 0]]
-    return fcluster(linkage(pdist(vectors.astype(np.float64)), "average"), radius, "distance")
+        return average_linkage_pieces(vectors[chosen], radius, sample, count)[nearest[:, 0]]
+    tree = linkage(pdist(vectors.astype(np.float64)), "average")
+    return fcluster(tree, count, "maxclust") if count else fcluster(tree, radius, "distance")
 
 
 def split_loose_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, radius: float) -> np.ndarray:
@@ -45,19 +57,60 @@ def split_loose_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndar
     New labels lie below both every label in use and -len(labels), so they cannot collide
     with the -(node + 1) a lone node is given."""
     result = labels.copy()
-    fresh = int(min(labels.min(initial=0), -len(labels))) - 1
+    fresh = _first_fresh(labels)
     for group in members_by_label(labels).values():
         if len(group) < 3 or not movable[group].any():
             continue
-        pieces = average_linkage_pieces(vectors[group], radius)
-        piece_ids = np.unique(pieces).tolist()
-        kept = max(piece_ids, key=lambda p: (int(np.sum(~movable[group] & (pieces == p))), int(np.sum(pieces == p))))
-        for piece in piece_ids:
-            leaving = group[(pieces == piece) & movable[group]]
-            if piece != kept and len(leaving):
-                result[leaving] = fresh
-                fresh -= 1
+        fresh = _apply_pieces(result, group, average_linkage_pieces(vectors[group], radius), movable, fresh)
     return result
+
+
+def split_conflicting_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray,
+                             pairs: tuple[np.ndarray, np.ndarray], min_conflicts: int,
+                             share: float = CONFLICTS_SEPARATED) -> np.ndarray:
+    """Split each group holding at least ``min_conflicts`` cannot-link ``pairs`` (rows, cols)
+    in two by average linkage, when the two pieces part at least ``share`` of those pairs:
+    then the faces themselves fall into the two people the pairs say are there, and one
+    noisy pair cannot split a person. Repeated while a split is made (pieces of three
+    people split again)."""
+    result = labels.copy()
+    fresh = _first_fresh(labels)
+    for _ in range(SPLIT_ROUNDS):
+        inside = result[pairs[0]] == result[pairs[1]]
+        counts = Counter(result[pairs[0][inside]].tolist())
+        split = False
+        for label, group in members_by_label(result).items():
+            if counts.get(label, 0) < min_conflicts or not movable[group].any():
+                continue
+            pieces = average_linkage_pieces(vectors[group], count=2)
+            piece_of = dict(zip(group.tolist(), pieces.tolist()))
+            ends = [(piece_of[a], piece_of[b]) for a, b in zip(pairs[0][inside].tolist(), pairs[1][inside].tolist())
+                    if result[a] == label]
+            if np.mean([a != b for a, b in ends]) >= share:
+                fresh = _apply_pieces(result, group, pieces, movable, fresh)
+                split = True
+        if not split:
+            break
+    return result
+
+
+def _first_fresh(labels: np.ndarray) -> int:
+    """A label below every label in use and below -len(labels)."""
+    return int(min(labels.min(initial=0), -len(labels))) - 1
+
+
+def _apply_pieces(result: np.ndarray, group: np.ndarray, pieces: np.ndarray, movable: np.ndarray,
+                  fresh: int) -> int:
+    """The piece with the most unmovable faces (then the largest) keeps the group's label; the
+    movable faces of each other piece get a fresh label. Returns the next fresh label."""
+    piece_ids = np.unique(pieces).tolist()
+    kept = max(piece_ids, key=lambda p: (int(np.sum(~movable[group] & (pieces == p))), int(np.sum(pieces == p))))
+    for piece in piece_ids:
+        leaving = group[(pieces == piece) & movable[group]]
+        if piece != kept and len(leaving):
+            result[leaving] = fresh
+            fresh -= 1
+    return fresh
 
 
 def _rms_linkage(mean_distance: float, spread_a: float, spread_b: float) -> float:

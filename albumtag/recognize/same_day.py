@@ -10,21 +10,40 @@ at the stated false-accept rate). Grouping uses such pairs twice:
 - a pair of faces a little too far apart for the face graph alone (under the same-person
   distance, over the clustering radius) is linked when their bodies match;
 - a faceless instance (seen from behind, face hidden) joins the group of the same-day
-  instance whose body it matches, when that group is clearly the closest.
+  instance whose body it matches, when that group is clearly the closest;
+- two faces of one group seen on one day in clearly different clothes (and two faces of one
+  photo) say the group holds two people (``cannot_link_pairs``, used by
+  ``albumtag.recognize.group_repair.split_conflicting_groups``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from albumtag.recognize.clustering import members_by_label
+
 NO_DAY = -1  # an undated photo: its bodies are compared with nothing
+DIFFERENT_CLOTHES = 0.5  # bodies farther apart than this share of strangers' bodies differ
 
 
-def same_day_pairs(days: np.ndarray, photos: np.ndarray, bodies: np.ndarray, radius: float
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class BodyLimits:
+    """Body distances that decide within one day: under ``match`` one person (a stranger's
+    body comes that close at the stated false-accept rate), over ``differ`` two people (farther
+    apart than DIFFERENT_CLOTHES of strangers' bodies)."""
+
+    match: float
+    differ: float
+
+
+def same_day_pairs(days: np.ndarray, photos: np.ndarray, bodies: np.ndarray, radius: float,
+                   farther: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) of instances of one day and different photos whose bodies are closer than
-    ``radius``: (rows, cols, distances). Rows of ``bodies`` that are NaN have no body."""
+    ``radius`` (``farther``: farther apart than it): (rows, cols, distances). Rows of
+    ``bodies`` that are NaN have no body."""
     has_body = np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
     rows, cols, dists = [], [], []
     for day in np.unique(days[has_body]).tolist():
@@ -32,7 +51,7 @@ def same_day_pairs(days: np.ndarray, photos: np.ndarray, bodies: np.ndarray, rad
         if len(members) < 2:
             continue
         distances = cdist(bodies[members], bodies[members])
-        i, j = np.nonzero(np.triu(distances < radius, k=1))
+        i, j = np.nonzero(np.triu(distances > radius if farther else distances < radius, k=1))
         apart = photos[members[i]] != photos[members[j]]
         rows.append(members[i[apart]])
         cols.append(members[j[apart]])
@@ -41,6 +60,32 @@ def same_day_pairs(days: np.ndarray, photos: np.ndarray, bodies: np.ndarray, rad
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(dists)
+
+
+def cannot_link_pairs(labels: np.ndarray, days: np.ndarray, photos: np.ndarray, bodies: np.ndarray,
+                      limit: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (rows, cols) of one group (same label) that are two people: two instances of one
+    photo, and (with ``limit``) two of one day whose bodies are farther apart than ``limit``,
+    in other clothes. A relative whose faces chain into someone's group is seen with them in
+    photos and at events, in other clothes."""
+    has_body = np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
+    rows, cols = [], []
+    for group in members_by_label(labels).values():
+        if len(group) < 2:
+            continue
+        i, j = np.triu_indices(len(group), k=1)
+        same_photo = photos[group[i]] == photos[group[j]]
+        rows.append(group[i[same_photo]])
+        cols.append(group[j[same_photo]])
+        if limit is not None:
+            dated = group[has_body[group]]
+            pair_rows, pair_cols, _ = same_day_pairs(days[dated], photos[dated], bodies[dated], limit, farther=True)
+            rows.append(dated[pair_rows])
+            cols.append(dated[pair_cols])
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
 
 
 def face_links(faces: np.ndarray, rows: np.ndarray, cols: np.ndarray, low: float, high: float

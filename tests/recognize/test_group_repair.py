@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from albumtag.recognize.group_repair import average_linkage_pieces, join_strays, split_loose_groups
+from albumtag.recognize.group_repair import (
+    average_linkage_pieces,
+    join_strays,
+    split_conflicting_groups,
+    split_loose_groups,
+)
 
 
 def _blob(rng: np.random.Generator, centre: np.ndarray, n: int, spread: float = 0.02) -> np.ndarray:
@@ -75,3 +80,31 @@ def test_a_stray_between_two_groups_stays_alone() -> None:
     vectors = np.vstack([_blob(rng, a, 10), _blob(rng, b, 10), middle[None].astype(np.float32)])
     labels = np.array([0] * 10 + [1] * 10 + [-21])
     assert join_strays(vectors, labels, np.ones(21, bool), radius=0.6, margin=0.05, max_size=2)[20] == -21
+
+
+def _lookalikes(rng: np.random.Generator) -> np.ndarray:
+    """Two people 0.45 apart: close enough that average linkage at 0.6 keeps them as one."""
+    a, b = _centres(0.45)
+    return np.vstack([_blob(rng, a, 10), _blob(rng, b, 6)])
+
+
+def test_a_group_whose_cannot_link_pairs_its_faces_part_splits_in_two() -> None:
+    vectors = _lookalikes(np.random.default_rng(5))
+    labels = np.full(16, 4)
+    assert np.array_equal(split_loose_groups(vectors, labels, np.ones(16, bool), 0.6), labels), "faces alone: one"
+    pairs = (np.array([0, 1, 2]), np.array([10, 11, 12]))  # seen together, or in other clothes on one day
+    result = split_conflicting_groups(vectors, labels, np.ones(16, bool), pairs, min_conflicts=2)
+    assert set(result[:10].tolist()) == {4} and len(set(result[10:].tolist())) == 1 and result[10] < -16
+    assert np.array_equal(split_conflicting_groups(vectors, labels, np.ones(16, bool), (pairs[0][:1], pairs[1][:1]),
+                                                   min_conflicts=2), labels), "one pair is not enough"
+
+
+def test_cannot_link_pairs_the_faces_do_not_part_split_nothing() -> None:
+    rng = np.random.default_rng(6)
+    a, _ = _centres(0.45)
+    vectors = _blob(rng, a, 16)  # one person: any two-way cut is arbitrary
+    labels = np.full(16, 4)
+    pieces = average_linkage_pieces(vectors, count=2)
+    together = [k for k in range(16) if pieces[k] == pieces[0]][:3]  # pairs inside one piece
+    pairs = (np.array(together[:2]), np.array(together[1:3]))
+    assert np.array_equal(split_conflicting_groups(vectors, labels, np.ones(16, bool), pairs, 2), labels)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from albumtag.recognize.same_day import NO_DAY, face_links, join_faceless, same_day_pairs
+from albumtag.recognize.same_day import NO_DAY, cannot_link_pairs, face_links, join_faceless, same_day_pairs
 
 RADIUS, MARGIN = 0.9, 0.05
 
@@ -72,3 +72,14 @@ def test_two_faceless_in_one_photo_never_both_join_one_group() -> None:
                                                    [True, False, False])
     result = join_faceless(labels, photos, days, bodies, np.ones(3, bool), grouped, RADIUS, MARGIN)
     assert result.tolist() == [7, -2, 7], "the closer body joins, the other stays alone"
+
+
+def test_cannot_link_pairs_are_one_photo_or_one_day_in_other_clothes_inside_a_group() -> None:
+    bodies = np.stack([_body(0.0), _body(2.0), _body(0.1), _body(2.0), _body(0.0)])
+    labels = np.array([1, 1, 1, 1, 2])
+    photos = np.array([10, 11, 10, 12, 11])  # 0 and 2 in one photo; 4 is in 1's photo, another group
+    days = np.array([5, 5, 5, 6, 5])
+    rows, cols = cannot_link_pairs(labels, days, photos, bodies, limit=1.5)
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 1), (0, 2), (1, 2)]
+    rows, cols = cannot_link_pairs(labels, days, photos, bodies, limit=None)
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 2)], "undated or without bodies: one photo only"
