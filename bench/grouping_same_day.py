@@ -8,28 +8,38 @@ of one person are one day's shots in the same clothes); shot ``s`` of a day is o
 holding the ``s``-th instance of everyone present. Each instance is a real LFW face and a
 real CUHK03 crop; a share of faces is hidden (seen from behind).
 
-    python bench/grouping_same_day.py [--half held-out|dev] [--seeds 5] [--device cpu]
+    python bench/grouping_same_day.py [--half held-out|dev] [--seeds 5] [--device cpu] [--lookalikes]
 
-The app's ``group_labels`` groups every instance with faces only, then with same-day bodies
-at the shipped body calibration (``same_day_body_radius``). Printed: BCubed F1 (precision /
-recall) over all instances, and of the faceless instances the share that joined their own
-person's group and the share that joined someone else's. ``held-out`` (the figures to quote)
-takes LFW's held-out half and CUHK03's odd ids (EVALUATION half, never seen by the body
-calibration); ``dev`` takes LFW's training half and the even ids. Nothing here is tuned.
+The app's ``group_labels`` groups every instance with faces only (as before same-day
+evidence), with same-day bodies linking and placing (at the shipped body calibration,
+``same_day_body_limits``), and as the app does, with groups also split by cannot-link pairs
+(two people in one photo, or in different clothes on one day). Printed: BCubed F1 (precision
+/ recall) over all instances, and of the faceless instances the share that joined their own
+person's group and the share that joined someone else's.
+
+``--lookalikes``: the people come in pairs of look-alikes (the closest mean faces of the
+half; the held-out half's closest are two sisters, Serena and Venus Williams), who are always
+at the same events, in their own clothes, each photographed alone: the relative whose faces
+chain into someone's group.
+Printed as well: the share of pairs merged (most of both in one group).
+
+``held-out`` (the figures to quote) takes LFW's held-out half and CUHK03's odd ids
+(EVALUATION half, never seen by the body calibration); ``dev`` takes LFW's training half and
+the even ids. Nothing here is tuned.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from albumtag.app.grouping import Faces, GroupingParams, group_labels, same_day_body_radius  # noqa: E402
+from albumtag.app.grouping import Faces, GroupingParams, group_labels, same_day_body_limits  # noqa: E402
 from albumtag.evaluation.composite_data import (  # noqa: E402
     EVALUATION_HALF,
     FUSION_HALF,
@@ -57,25 +67,47 @@ class Days:
     photos: np.ndarray
 
 
-def simulate(faces: dict[str, list[Path]], bodies: dict[str, list[Path]], seed: int, pool: int,
-             present: int, shots: int) -> Days:
-    """Days until the body people run out: each day ``present`` of ``pool`` face people, each in
-    a fresh body person's clothes, ``shots`` photos a day (fewer when a side runs out)."""
-    rng = np.random.default_rng(seed)
-    names = sorted(rng.choice(sorted(faces), size=pool, replace=False).tolist())
-    unused_faces = {name: list(rng.permutation(faces[name])) for name in names}
+def simulate(faces: dict[str, list[Path]], bodies: dict[str, list[Path]], seed: int, teams: list[tuple[str, ...]],
+             present: int, shots: int, solo: bool) -> Days:
+    """Days until the body people run out: each day ``present`` of the ``teams`` (a person, or
+    look-alikes who come together), everyone in a fresh body person's clothes, ``shots``
+    photos a day (fewer when a side runs out), each holding everyone present (``solo``: one
+    person each)."""
+    rng = np.random.default_rng([seed, 2])
+    unused_faces = {name: list(rng.permutation(faces[name])) for team in teams for name in team}
     clothes = [bodies[b] for b in rng.permutation(sorted(bodies)).tolist()]
     people, face_paths, body_paths, days, photos = [], [], [], [], []
-    for day in range(len(clothes) // present):
-        for person in rng.choice(names, size=present, replace=False).tolist():
-            crops = clothes.pop()
-            for shot in range(min(shots, len(crops), len(unused_faces[person]))):
-                people.append(person)
-                face_paths.append(unused_faces[person].pop())
-                body_paths.append(crops[shot])
-                days.append(day)
-                photos.append(day * shots + shot)
+    for day in range(len(clothes) // (present * len(teams[0]))):
+        for team in rng.choice(len(teams), size=present, replace=False).tolist():
+            for person in teams[team]:
+                crops = clothes.pop()
+                for shot in range(min(shots, len(crops), len(unused_faces[person]))):
+                    people.append(person)
+                    face_paths.append(unused_faces[person].pop())
+                    body_paths.append(crops[shot])
+                    days.append(day)
+                    photos.append(len(photos) if solo else day * shots + shot)
     return Days(people, face_paths, body_paths, np.array(days), np.array(photos))
+
+
+def random_people(faces: dict[str, list[Path]], seed: int, pool: int) -> list[tuple[str, ...]]:
+    rng = np.random.default_rng(seed)
+    return [(name,) for name in sorted(rng.choice(sorted(faces), size=pool, replace=False).tolist())]
+
+
+def lookalike_pairs(faces: dict[str, list[Path]], described: Described, pairs: int) -> list[tuple[str, ...]]:
+    """``pairs`` pairs of look-alikes: the two people of the half with the closest mean faces,
+    then the closest two of the rest, and so on (held-out: Serena and Venus Williams first)."""
+    names = sorted(faces)
+    means = np.stack([described.mean_face(faces[name]) for name in names])
+    distances = np.linalg.norm(means[:, None] - means[None], axis=2) + np.diag(np.full(len(names), np.inf))
+    chosen: list[tuple[str, ...]] = []
+    while len(chosen) < pairs:
+        a, b = np.unravel_index(np.argmin(distances), distances.shape)
+        chosen.append((names[a], names[b]))
+        distances[[a, b], :] = np.inf
+        distances[:, [a, b]] = np.inf
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -94,6 +126,10 @@ class Described:
         return cls({p: k for k, p in enumerate(face_paths)}, face_run("albumtag", face_paths, device, CACHE),
                    {p: k for k, p in enumerate(body_paths)}, describe_bodies(body_paths, device, CACHE).body)
 
+    def mean_face(self, photos: list[Path]) -> np.ndarray:
+        rows = np.array([self.face_rows[p] for p in photos])
+        return self.face.vectors[rows[self.face.found[rows]]].mean(axis=0)
+
 
 def instances(series: Days, described: Described, hidden: float, seed: int) -> Faces:
     """The app's grouping input for the series, with ``hidden`` of the faces removed."""
@@ -108,9 +144,10 @@ def instances(series: Days, described: Described, hidden: float, seed: int) -> F
                  bodies=body.astype(np.float32))
 
 
-def score(series: Days, faces: Faces, labels: np.ndarray) -> tuple[float, float, float, float, float]:
+def score(series: Days, faces: Faces, labels: np.ndarray, teams: list[tuple[str, ...]]) -> list[float]:
     """BCubed F1, precision, recall; of the faceless instances, the shares in a group whose
-    majority is their own person, and in someone else's."""
+    majority is their own person, and in someone else's; of the teams of two, the share
+    merged (each one's most frequent group the same)."""
     result = bcubed(series.people, labels.tolist())
     majority = {}
     for label in np.unique(labels[faces.has_face]).tolist():
@@ -120,7 +157,15 @@ def score(series: Days, faces: Faces, labels: np.ndarray) -> tuple[float, float,
     joined = [k for k in faceless if int(labels[k]) in majority]
     right = sum(majority[int(labels[k])] == series.people[k] for k in joined)
     share = max(len(faceless), 1)
-    return result.f1, result.precision, result.recall, right / share, (len(joined) - right) / share
+    people = np.array(series.people)
+
+    def usual_group(name: str) -> int:
+        values, counts = np.unique(labels[people == name], return_counts=True)
+        return int(values[np.argmax(counts)])
+
+    pairs = [team for team in teams if len(team) == 2 and all((people == name).any() for name in team)]
+    merged = sum(usual_group(a) == usual_group(b) for a, b in pairs) / max(len(pairs), 1)
+    return [result.f1, result.precision, result.recall, right / share, (len(joined) - right) / share, merged]
 
 
 def main() -> None:
@@ -131,29 +176,38 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=12, help="face people in the series")
     parser.add_argument("--present", type=int, default=5, help="of them present each day")
     parser.add_argument("--shots", type=int, default=3, help="photos a day")
+    parser.add_argument("--lookalikes", action="store_true", help="pairs of look-alikes at the same events")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     held_out = args.half == "held-out"
     faces = lfw_people(args.shared, training=not held_out)
     bodies = cuhk03_people(args.shared, EVALUATION_HALF if held_out else FUSION_HALF)
-    params = GroupingParams()
-    radius = same_day_body_radius(params)
-    if radius is None:
+    app = GroupingParams()
+    limits = same_day_body_limits(app)
+    if limits is None:
         sys.exit("the models in use carry no body calibration (python -m trainer fusion)")
-    print(f"{args.half}: {len(faces)} LFW people, {len(bodies)} CUHK03 people; pool {args.pool}, "
-          f"{args.present} a day, {args.shots} shots; body match under {radius:.3f}")
+    variants = {"faces only": (replace(app, min_conflicts=0), None),
+                "same-day bodies": (replace(app, min_conflicts=0), limits),
+                "+ cannot-link (app)": (app, limits)}
+    present = args.present // 2 if args.lookalikes else args.present
+    print(f"{args.half}: {len(faces)} LFW people, {len(bodies)} CUHK03 people; "
+          f"{f'{args.pool // 2} look-alike pairs, {present} pairs' if args.lookalikes else f'pool {args.pool}, {present}'}"
+          f" a day, {args.shots} shots; bodies match under {limits.match:.3f}, differ over {limits.differ:.3f}")
     described = Described.of(faces, bodies, args.device)
-    print("hidden  grouping     F1 (P / R)              faceless: own group / other group")
+    print("hidden  grouping             F1 (P / R)              faceless: own / other group   pairs merged")
     for hidden in HIDDEN:
-        rows = {"faces only": [], "same-day bodies": []}
+        rows: dict[str, list[list[float]]] = {name: [] for name in variants}
         for seed in range(args.seeds):
-            series = simulate(faces, bodies, seed, args.pool, args.present, args.shots)
+            teams = (lookalike_pairs(faces, described, args.pool // 2) if args.lookalikes
+                     else random_people(faces, seed, args.pool))
+            series = simulate(faces, bodies, seed, teams, present, args.shots, solo=args.lookalikes)
             grouped = instances(series, described, hidden, seed)
-            rows["faces only"].append(score(series, grouped, group_labels(grouped, {}, params)))
-            rows["same-day bodies"].append(score(series, grouped, group_labels(grouped, {}, params, body_radius=radius)))
+            for name, (params, day_limits) in variants.items():
+                rows[name].append(score(series, grouped, group_labels(grouped, {}, params, limits=day_limits), teams))
         for name, scores in rows.items():
-            f1, p, r, right, wrong = np.mean(scores, axis=0)
-            print(f"{hidden:5.0%}   {name:15s} {f1:.4f} ({p:.3f} / {r:.3f})   {right:.3f} / {wrong:.3f}")
+            f1, p, r, right, wrong, merged = np.mean(scores, axis=0)
+            print(f"{hidden:5.0%}   {name:20s} {f1:.4f} ({p:.3f} / {r:.3f})   {right:.3f} / {wrong:.3f}"
+                  f"{f'               {merged:.3f}' if args.lookalikes else ''}")
 
 
 if __name__ == "__main__":

@@ -39,10 +39,18 @@ from albumtag.library.schema import (
 from albumtag.library.vectors import from_blob
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
 from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
-from albumtag.recognize.group_repair import join_strays, split_loose_groups
+from albumtag.recognize.group_repair import join_strays, split_conflicting_groups, split_loose_groups
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 from albumtag.recognize.open_set import DEFAULT_FAR
-from albumtag.recognize.same_day import NO_DAY, face_links, join_faceless, same_day_pairs
+from albumtag.recognize.same_day import (
+    DIFFERENT_CLOTHES,
+    NO_DAY,
+    BodyLimits,
+    cannot_link_pairs,
+    face_links,
+    join_faceless,
+    same_day_pairs,
+)
 
 GROUPED_KEY = "grouping_state"  # see _grouped_state
 
@@ -63,6 +71,7 @@ class GroupingParams:
     join_margin: float = 0.05  # ... and this much closer than to any other group
     stray_size: int = 2  # groups this small may join a larger one
     body_far: float = DEFAULT_FAR  # same-day bodies match under the acceptance at this rate; 0: off
+    min_conflicts: int = 2  # a group holding this many cannot-link pairs may split; 0: never
 
 
 @dataclass
@@ -206,32 +215,34 @@ def one_face_per_photo(faces: Faces, labels: np.ndarray) -> None:
 
 
 def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams,
-                 new: np.ndarray | None = None, body_radius: float | None = None) -> np.ndarray:
+                 new: np.ndarray | None = None, limits: BodyLimits | None = None) -> np.ndarray:
     """Final label of every instance: a person id (>= 0), or negative for a new group/alone.
     With ``new`` (bool per instance) only new ones are placed; the others keep their person.
-    With ``body_radius`` (the same-day body match distance), bodies of one day add evidence."""
+    With ``limits`` (``same_day_body_limits``), bodies of one day add evidence."""
     labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
     if new is not None:
         labels = np.where(faces.person_ids >= 0, faces.person_ids, labels)
-    pairs = None if body_radius is None else same_day_pairs(faces.days, faces.photo_ids, faces.bodies, body_radius)
+    pairs = None if limits is None else same_day_pairs(faces.days, faces.photo_ids, faces.bodies, limits.match)
     with_face = np.flatnonzero(faces.has_face)
     links = None if pairs is None else face_links(faces.vectors, pairs[0], pairs[1], params.cluster_radius,
                                                   params.split_radius)
     face_labels = _face_labels(faces.take(with_face), _rows_of(forbidden, with_face), params,
                                None if new is None else new[with_face],
-                               None if links is None else _remap(with_face, links))
+                               None if links is None else _remap(with_face, links),
+                               None if limits is None else limits.differ)
     labels[with_face] = _as_rows(face_labels, with_face, len(labels))
-    if body_radius is not None:
+    if limits is not None:
         movable = ~faces.fixed if new is None else new & ~faces.fixed
         labels = join_faceless(labels, faces.photo_ids, faces.days, faces.bodies, movable,
-                               _joinable(faces, labels, params.min_group), body_radius, params.join_margin)
+                               _joinable(faces, labels, params.min_group), limits.match, params.join_margin)
         banned = [k for k, people in forbidden.items() if not faces.has_face[k] and labels[k] in people]
         labels[banned] = -(np.asarray(banned, dtype=np.int64) + 1)
     return labels
 
 
 def _face_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams,
-                 new: np.ndarray | None, links: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+                 new: np.ndarray | None, links: tuple[np.ndarray, np.ndarray] | None,
+                 different_clothes: float | None) -> np.ndarray:
     """``group_labels`` of instances that all have a face, ``links`` given as their rows."""
     labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
     if new is not None:
@@ -243,6 +254,9 @@ def _face_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingP
     movable = ~faces.fixed if new is None else new & ~faces.fixed
     labels = split_loose_groups(faces.vectors, labels, movable, params.split_radius)
     labels = join_strays(faces.vectors, labels, movable, params.join_radius, params.join_margin, params.stray_size)
+    if params.min_conflicts > 0:
+        conflicts = cannot_link_pairs(labels, faces.days, faces.photo_ids, faces.bodies, different_clothes)
+        labels = split_conflicting_groups(faces.vectors, labels, movable, conflicts, params.min_conflicts)
     fixed = {int(k): int(faces.person_ids[k]) for k in np.flatnonzero(faces.fixed)}
     labels = settle(labels, faces.vectors, fixed, forbidden)
     one_face_per_photo(faces, labels)
@@ -342,12 +356,15 @@ def _new_faces(session: Session, faces: Faces) -> np.ndarray | None:
     return faces.instance_ids > before["instance"]
 
 
-def same_day_body_radius(params: GroupingParams) -> float | None:
-    """The body distance under which two bodies of one day count as one person: the open-set
-    acceptance for one body at ``params.body_far`` (None when that is 0, or the models in use
-    carry no body calibration)."""
+def same_day_body_limits(params: GroupingParams) -> BodyLimits | None:
+    """Body distances that decide within one day, from the body calibration of the models in
+    use: two bodies count as one person under the open-set acceptance for one body at
+    ``params.body_far``, as two people over DIFFERENT_CLOTHES of strangers' distances. None
+    when ``body_far`` is 0 or the models carry no body calibration."""
     tail = shipped_body_tail()
-    return None if tail is None or params.body_far <= 0 else body_acceptance(tail, 1, params.body_far)
+    if tail is None or params.body_far <= 0:
+        return None
+    return BodyLimits(body_acceptance(tail, 1, params.body_far), body_acceptance(tail, 1, DIFFERENT_CLOTHES))
 
 
 def update_groups(library: Library, params: GroupingParams = GroupingParams(),  # noqa: B008
@@ -358,7 +375,7 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),  
     The incremental run searches neighbours for the new faces only and leaves settled groups
     as they are, so adding a few photos to a large library costs little; decisions made in
     between are already applied by the people actions."""
-    body_radius = same_day_body_radius(params)
+    limits = same_day_body_limits(params)
     with library.session() as session:
         faces = load_faces(session)
         summary = GroupingSummary(faces=int(faces.has_face.sum()))
@@ -366,7 +383,7 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),  
             return summary
         new = None if full else _new_faces(session, faces)
         if new is None or new.any():
-            labels = group_labels(faces, _forbidden(session, faces), params, new, body_radius)
+            labels = group_labels(faces, _forbidden(session, faces), params, new, limits)
             _write(session, faces, labels, summary, params.min_group)
         session.merge(LibraryInfo(key=GROUPED_KEY, value=_grouped_state(session, faces)))
         summary.groups = len({int(p) for p in session.scalars(
