@@ -19,7 +19,7 @@ is split in two where its faces part those pairs (``bench/grouping_same_day.py -
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -76,17 +76,17 @@ def split_conflicting_groups(vectors: np.ndarray, labels: np.ndarray, movable: n
     result = labels.copy()
     fresh = _first_fresh(labels)
     for _ in range(SPLIT_ROUNDS):
-        inside = result[pairs[0]] == result[pairs[1]]
-        counts = Counter(result[pairs[0][inside]].tolist())
+        inside: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for a, b in zip(pairs[0].tolist(), pairs[1].tolist()):
+            if result[a] == result[b]:
+                inside[int(result[a])].append((a, b))
         split = False
         for label, group in members_by_label(result).items():
-            if counts.get(label, 0) < min_conflicts or not movable[group].any():
+            if len(inside[label]) < min_conflicts or not movable[group].any():
                 continue
             pieces = average_linkage_pieces(vectors[group], count=2)
             piece_of = dict(zip(group.tolist(), pieces.tolist()))
-            ends = [(piece_of[a], piece_of[b]) for a, b in zip(pairs[0][inside].tolist(), pairs[1][inside].tolist())
-                    if result[a] == label]
-            if np.mean([a != b for a, b in ends]) >= share:
+            if np.mean([piece_of[a] != piece_of[b] for a, b in inside[label]]) >= share:
                 fresh = _apply_pieces(result, group, pieces, movable, fresh)
                 split = True
         if not split:

@@ -68,24 +68,32 @@ def cannot_link_pairs(labels: np.ndarray, days: np.ndarray, photos: np.ndarray, 
     photo, and (with ``limit``) two of one day whose bodies are farther apart than ``limit``,
     in other clothes. A relative whose faces chain into someone's group is seen with them in
     photos and at events, in other clothes."""
-    has_body = np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
-    rows, cols = [], []
-    for group in members_by_label(labels).values():
-        if len(group) < 2:
-            continue
-        i, j = np.triu_indices(len(group), k=1)
-        same_photo = photos[group[i]] == photos[group[j]]
-        rows.append(group[i[same_photo]])
-        cols.append(group[j[same_photo]])
-        if limit is not None:
-            dated = group[has_body[group]]
-            pair_rows, pair_cols, _ = same_day_pairs(days[dated], photos[dated], bodies[dated], limit, farther=True)
-            rows.append(dated[pair_rows])
-            cols.append(dated[pair_cols])
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
+    same_photo = _same_photo_pairs(labels, photos)
+    rows, cols = [same_photo[0]], [same_photo[1]]
+    if limit is not None:
+        dated = np.flatnonzero(np.isfinite(bodies).all(axis=1) & (days != NO_DAY))
+        for members in members_by_label(labels[dated]).values():
+            group = dated[members]
+            if len(group) > 1:
+                pair_rows, pair_cols, _ = same_day_pairs(days[group], photos[group], bodies[group], limit, farther=True)
+                rows.append(group[pair_rows])
+                cols.append(group[pair_cols])
     return np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64)
+
+
+def _same_photo_pairs(labels: np.ndarray, photos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i < j) with the same label and the same photo; a run of equal (label,
+    photo) is a few faces, so this stays small however large the groups are."""
+    order = np.lexsort((photos, labels))
+    key_changes = np.flatnonzero((np.diff(labels[order]) != 0) | (np.diff(photos[order]) != 0)) + 1
+    rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for run in np.split(order, key_changes):
+        if len(run) > 1:
+            run = np.sort(run)
+            i, j = np.triu_indices(len(run), k=1)
+            rows.append(run[i])
+            cols.append(run[j])
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def face_links(faces: np.ndarray, rows: np.ndarray, cols: np.ndarray, low: float, high: float
