@@ -41,10 +41,11 @@ from albumtag.runtime.providers import Device  # noqa: E402
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 APP = GroupingParams()
 VARIANTS = {
-    "chinese whispers only": dataclasses.replace(APP, split_radius=np.inf, join_radius=0.0),
-    "+ split loose groups": dataclasses.replace(APP, join_radius=0.0),
-    "+ join strays": dataclasses.replace(APP, split_radius=np.inf),
-    "both (app)": APP,
+    "chinese whispers only": dataclasses.replace(APP, split_radius=np.inf, join_radius=0.0, min_conflicts=0),
+    "+ split loose groups": dataclasses.replace(APP, join_radius=0.0, min_conflicts=0),
+    "+ join strays": dataclasses.replace(APP, split_radius=np.inf, min_conflicts=0),
+    "both": dataclasses.replace(APP, min_conflicts=0),
+    "both + cannot-link splits (app)": APP,
     "both, split 0.55": dataclasses.replace(APP, split_radius=0.55),
     "both, join 0.55": dataclasses.replace(APP, join_radius=0.55),
     "both, margin 0.03": dataclasses.replace(APP, join_margin=0.03),
@@ -108,7 +109,7 @@ def main() -> None:
         grouped = group_labels(faces, {}, params)
         clusters = [("alone", n) if k is None else int(grouped[k]) for n, k in enumerate(largest)]
         score = bcubed(labels, clusters)
-        print(f"{name:<24} precision {score.precision:.4f} recall {score.recall:.4f} F1 {score.f1:.4f} "
+        print(f"{name:<32} precision {score.precision:.4f} recall {score.recall:.4f} F1 {score.f1:.4f} "
               f"groups {len(set(clusters))}", flush=True)
 
 
