@@ -6,7 +6,9 @@ a re-run incremental: existing groups keep their ids, new faces join them or for
 and merged groups stay merged. Low-quality faces never start a group but may join the group
 of a very close good face, and a face that matches nobody stays alone (kept out of People).
 Chinese whispers' chains are then split and its strays joined by average distances
-(``albumtag.recognize.group_repair``); only faces that may move are moved. Inside one day,
+(``albumtag.recognize.group_repair``); only faces that may move are moved. Where two faces of
+one photo end up in one group, the photo's faces and the groups near them are matched jointly
+(``albumtag.recognize.photo_assignment``). Inside one day,
 where clothes stay the same, bodies add evidence (``albumtag.recognize.same_day``): two
 faces a little too far apart are linked when their bodies match, and a person seen without a
 face joins the group whose body they match.
@@ -42,6 +44,7 @@ from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
 from albumtag.recognize.group_repair import join_strays, split_conflicting_groups, split_loose_groups
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 from albumtag.recognize.open_set import DEFAULT_FAR
+from albumtag.recognize.photo_assignment import assign_within_photos
 from albumtag.recognize.same_day import (
     DIFFERENT_CLOTHES,
     NO_DAY,
@@ -201,19 +204,6 @@ def attach_rest(faces: Faces, seeds: np.ndarray, seed_labels: np.ndarray, labels
     labels[rest[close]] = seed_labels[nearest[close, 0]]
 
 
-def one_face_per_photo(faces: Faces, labels: np.ndarray) -> None:
-    """Two faces in one photo are never one person: keep the best, free the others."""
-    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for k, (photo, label) in enumerate(zip(faces.photo_ids.tolist(), labels.tolist())):
-        groups[(photo, label)].append(k)
-    for members in groups.values():
-        if len(members) > 1:
-            keep = max(members, key=lambda k: (faces.fixed[k], faces.quality[k]))
-            for k in members:
-                if k != keep and not faces.fixed[k]:
-                    labels[k] = -(k + 1)
-
-
 def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams,
                  new: np.ndarray | None = None, limits: BodyLimits | None = None) -> np.ndarray:
     """Final label of every instance: a person id (>= 0), or negative for a new group/alone.
@@ -259,8 +249,7 @@ def _face_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingP
         labels = split_conflicting_groups(faces.vectors, labels, movable, conflicts, params.min_conflicts)
     fixed = {int(k): int(faces.person_ids[k]) for k in np.flatnonzero(faces.fixed)}
     labels = settle(labels, faces.vectors, fixed, forbidden)
-    one_face_per_photo(faces, labels)
-    return labels
+    return assign_within_photos(faces.vectors, faces.photo_ids, labels, ~faces.fixed, forbidden, params.join_radius)
 
 
 def _rows_of(forbidden: dict[int, set[int]], rows: np.ndarray) -> dict[int, set[int]]:
