@@ -58,6 +58,17 @@ def wait_for_work(app: QApplication, window) -> None:
         settle(app, window, 0.5)
 
 
+def import_album(app: QApplication, album: Path, library_path: Path):
+    """A new library at ``library_path`` with ``album`` imported through the window; both."""
+    from albumtag.library.database import Library
+
+    library = Library.open(library_path)
+    window = open_window(library)
+    window.start_import([album], album.name)
+    wait_for_work(app, window)
+    return library, window
+
+
 def search_two_people(app: QApplication, window, people) -> None:
     """Name a second group, then search for photos showing both."""
     from albumtag.app.people import list_people
@@ -164,7 +175,6 @@ def needs_review(app: QApplication, root: Path) -> None:
     """Portraits with three photos held back; Angelina Jolie is named, then the three photos
     arrive and a rescan (F5) finds her in them: suggestions waiting under Needs review."""
     from albumtag.app import browse
-    from albumtag.library.database import Library
     from albumtag.runtime.resources import sample_album_dir
 
     held_back = ("img5.jpg", "img6.jpg", "img7.jpg")
@@ -174,10 +184,7 @@ def needs_review(app: QApplication, root: Path) -> None:
     for photo in portraits.iterdir():
         if photo.name not in held_back:
             shutil.copy2(photo, album / photo.name)
-    library = Library.open(root / "review.albumtag")
-    window = open_window(library)
-    window.start_import([album], "Portraits")
-    wait_for_work(app, window)
+    library, window = import_album(app, album, root / "review.albumtag")
     img1 = next(p for p in browse.list_photos(library) if p.path.name == "img1.jpg")
     person_id = next(i.person_id for i in browse.photo_instances(library, img1.id) if i.face_box)
     window.people.actions.name_person(person_id, "Angelina Jolie")
@@ -204,18 +211,14 @@ def body_suggestion(app: QApplication, root: Path) -> None:
     from PIL import Image
 
     from albumtag.app import browse
-    from albumtag.evaluation.scenes import mirrored_with_face_covered
     from albumtag.app.people import list_people
-    from albumtag.library.database import Library
+    from albumtag.evaluation.scenes import mirrored_with_face_covered
     from albumtag.runtime.resources import sample_album_dir
 
     album = root / "Friends"
     album.mkdir(parents=True)
     shutil.copy2(sample_album_dir() / "Friends" / "bbt1.jpg", album / "bbt1.jpg")
-    library = Library.open(root / "bodies.albumtag")
-    window = open_window(library)
-    window.start_import([album], "Friends")
-    wait_for_work(app, window)
+    library, window = import_album(app, album, root / "bodies.albumtag")
     photo = next(p for p in browse.list_photos(library) if p.path.name == "bbt1.jpg")
     faces = sorted((i for i in browse.photo_instances(library, photo.id) if i.face_box), key=lambda i: i.face_box[0])
     names = ("Raj", "Leonard", "Howard", "Sheldon")  # left to right
@@ -248,7 +251,6 @@ def same_day_body(app: QApplication, root: Path) -> None:
     from albumtag.app import browse
     from albumtag.app.people import list_people
     from albumtag.evaluation.scenes import burst_shot, mirrored_with_face_covered
-    from albumtag.library.database import Library
     from albumtag.runtime.resources import sample_album_dir
 
     album = root / "Party"
@@ -257,10 +259,7 @@ def same_day_body(app: QApplication, root: Path) -> None:
     exif = Image.Exif()
     exif[0x0132] = "2024:06:01 10:00:00"  # DateTime: all three shots on one day
     photo.save(album / "bbt1.jpg", quality=92, exif=exif)
-    library = Library.open(root / "same-day.albumtag")
-    window = open_window(library)
-    window.start_import([album], "Party")
-    wait_for_work(app, window)
+    library, window = import_album(app, album, root / "same-day.albumtag")
     shot = next(p for p in browse.list_photos(library) if p.path.name == "bbt1.jpg")
     sheldon = max((i for i in browse.photo_instances(library, shot.id) if i.face_box), key=lambda i: i.face_box[0])
     burst_shot(photo).save(album / "bbt1-burst.jpg", quality=92, exif=exif)

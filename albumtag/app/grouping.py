@@ -209,9 +209,7 @@ def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingP
     """Final label of every instance: a person id (>= 0), or negative for a new group/alone.
     With ``new`` (bool per instance) only new ones are placed; the others keep their person.
     With ``limits`` (``same_day_body_limits``), bodies of one day add evidence."""
-    labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
-    if new is not None:
-        labels = np.where(faces.person_ids >= 0, faces.person_ids, labels)
+    labels = _starting_labels(faces, new)
     pairs = None if limits is None else same_day_pairs(faces.days, faces.photo_ids, faces.bodies, limits.match)
     with_face = np.flatnonzero(faces.has_face)
     links = None if pairs is None else face_links(faces.vectors, pairs[0], pairs[1], params.cluster_radius,
@@ -230,13 +228,18 @@ def group_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingP
     return labels
 
 
+def _starting_labels(faces: Faces, new: np.ndarray | None) -> np.ndarray:
+    """Each row alone, -(row + 1); in an incremental run (``new`` given) the rows with a person
+    keep it."""
+    labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
+    return labels if new is None else np.where(faces.person_ids >= 0, faces.person_ids, labels)
+
+
 def _face_labels(faces: Faces, forbidden: dict[int, set[int]], params: GroupingParams,
                  new: np.ndarray | None, links: tuple[np.ndarray, np.ndarray] | None,
                  different_clothes: float | None) -> np.ndarray:
     """``group_labels`` of instances that all have a face, ``links`` given as their rows."""
-    labels = -np.arange(1, len(faces.instance_ids) + 1, dtype=np.int64)
-    if new is not None:
-        labels = np.where(faces.person_ids >= 0, faces.person_ids, labels)
+    labels = _starting_labels(faces, new)
     seeds = np.flatnonzero((faces.quality >= params.seed_quality) | faces.fixed)
     seed_labels = cluster_seeds(faces, seeds, params, new, links)
     labels[seeds] = seed_labels
