@@ -113,7 +113,7 @@ def _apply_pieces(result: np.ndarray, group: np.ndarray, pieces: np.ndarray, mov
     return fresh
 
 
-def _rms_linkage(mean_distance: float, spread_a: float, spread_b: float) -> float:
+def rms_linkage(mean_distance: float, spread_a: float, spread_b: float) -> float:
     """Root mean square distance over all pairs of two groups, from their means and spreads
     (mean squared distance to their own mean): |m_a - m_b|^2 + s_a + s_b."""
     return float(np.sqrt(mean_distance ** 2 + spread_a + spread_b))
@@ -138,7 +138,7 @@ def join_strays(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ra
         return result
     distances, nearest = knn(build_index(means), means[strays], JOIN_CANDIDATES + 1)
     for row, stray in enumerate(strays):
-        links = sorted((_rms_linkage(d, spreads[stray], spreads[g]), g)
+        links = sorted((rms_linkage(d, spreads[stray], spreads[g]), g)
                        for d, g in zip(distances[row].tolist(), nearest[row].tolist())
                        if g >= 0 and sizes[g] > sizes[stray])
         if links and links[0][0] < radius and (len(links) == 1 or links[1][0] - links[0][0] >= margin):

@@ -1,0 +1,64 @@
+"""Which named person an unnamed group probably is: a question for the user, never a merge.
+
+A child's group beside a parent's, or a person's second group (other years, other glasses),
+is close to a named person on average without being close enough face by face for grouping to
+join them. Merging them by size or closeness alone is how relatives get absorbed; asking costs
+one key press. A group is offered a name when its root-mean-square distance to the person's
+faces (``group_repair.rms_linkage``, from each side's mean face and spread) is under the
+same-person distance and clearly below the runner-up's, as a stray joins a group.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from albumtag.recognize.clustering import members_by_label
+from albumtag.recognize.group_repair import rms_linkage
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """A group's faces in brief: their mean, mean squared distance to it, and how many."""
+
+    mean: np.ndarray
+    spread: float
+    size: int
+
+
+def group_stats(vectors: np.ndarray, labels: np.ndarray) -> dict[int, GroupStats]:
+    """The stats of every label's vectors."""
+    found = {}
+    for label, members in members_by_label(labels).items():
+        mean = vectors[members].mean(axis=0)
+        found[label] = GroupStats(mean, float(np.mean(np.sum((vectors[members] - mean) ** 2, axis=1))), len(members))
+    return found
+
+
+def likely_people(unnamed: Mapping[int, GroupStats], named: Mapping[int, GroupStats], radius: float,
+                  margin: float) -> dict[int, tuple[int, float]]:
+    """For each unnamed group, (named person, linkage) when the person is the closest by RMS
+    linkage, under ``radius`` and at least ``margin`` closer than the next person."""
+    if not unnamed or not named:
+        return {}
+    people = list(named)
+    means = np.stack([named[p].mean for p in people])
+    found = {}
+    for group, stats in unnamed.items():
+        distances = np.linalg.norm(means - stats.mean, axis=1)
+        links = sorted((rms_linkage(float(d), stats.spread, named[p].spread), p) for d, p in zip(distances, people))
+        if links[0][0] < radius and (len(links) == 1 or links[1][0] - links[0][0] >= margin):
+            found[group] = (links[0][1], links[0][0])
+    return found
+
+
+def stats_to_json(stats: Mapping[int, GroupStats]) -> str:
+    return json.dumps({str(k): [s.mean.round(5).tolist(), round(s.spread, 6), s.size] for k, s in stats.items()})
+
+
+def stats_from_json(text: str) -> dict[int, GroupStats]:
+    return {int(k): GroupStats(np.array(mean, dtype=np.float64), spread, size)
+            for k, (mean, spread, size) in json.loads(text).items()}
