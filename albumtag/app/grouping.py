@@ -42,6 +42,7 @@ from albumtag.library.vectors import from_blob
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
 from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
 from albumtag.recognize.group_repair import join_strays, split_conflicting_groups, split_loose_groups
+from albumtag.recognize.likely_names import group_stats, stats_to_json
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 from albumtag.recognize.open_set import DEFAULT_FAR
 from albumtag.recognize.photo_assignment import assign_within_photos
@@ -56,6 +57,7 @@ from albumtag.recognize.same_day import (
 )
 
 GROUPED_KEY = "grouping_state"  # see _grouped_state
+GROUP_STATS_KEY = "group_stats"  # see _store_group_stats
 
 
 @dataclass(frozen=True)
@@ -335,6 +337,19 @@ def _grouped_state(session: Session, faces: Faces) -> str:
     return json.dumps({"instance": int(faces.instance_ids.max()), "models": versions})
 
 
+def _store_group_stats(session: Session, faces: Faces) -> None:
+    """Each person's (named or not) face stats, from which the People view offers an unnamed
+    group the name it probably is (``albumtag.app.people``); kept with the library, since
+    reading every face vector each time the view is drawn would cost seconds in a large one."""
+    session.flush()
+    person_of = dict(session.execute(select(PersonInstance.id, PersonInstance.person_id)
+                                     .where(PersonInstance.person_id.is_not(None))).all())
+    rows = [k for k in np.flatnonzero(faces.has_face).tolist() if int(faces.instance_ids[k]) in person_of]
+    people = np.array([person_of[int(faces.instance_ids[k])] for k in rows], dtype=np.int64)
+    stats = group_stats(faces.vectors[rows].astype(np.float64), people)
+    session.merge(LibraryInfo(key=GROUP_STATS_KEY, value=stats_to_json(stats)))
+
+
 def _new_faces(session: Session, faces: Faces) -> np.ndarray | None:
     """Which faces arrived since the last grouping (instance ids only grow), or None when
     everything must be grouped again: nothing was grouped before, or the descriptor changed
@@ -378,6 +393,7 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),  
             labels = group_labels(faces, _forbidden(session, faces), params, new, limits)
             _write(session, faces, labels, summary, params.min_group)
         session.merge(LibraryInfo(key=GROUPED_KEY, value=_grouped_state(session, faces)))
+        _store_group_stats(session, faces)
         summary.groups = len({int(p) for p in session.scalars(
             select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None)))})
     return summary

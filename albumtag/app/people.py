@@ -7,8 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from albumtag.app.grouping import GROUP_STATS_KEY, GroupingParams
 from albumtag.library.database import Library
-from albumtag.library.schema import Album, Person, PersonInstance, Photo
+from albumtag.library.schema import Album, LibraryInfo, Person, PersonInstance, Photo
+from albumtag.recognize.likely_names import likely_people, stats_from_json
 
 Box = tuple[float, float, float, float]
 
@@ -30,10 +32,13 @@ class PersonSummary:
     instances: int
     photos: int
     cover: FaceRef | None = None
+    likely_name: str | None = None  # for an unnamed group: the named person it probably is
 
     @property
     def label(self) -> str:
-        return self.name or f"Unnamed #{self.id}"
+        if self.name:
+            return self.name
+        return f"Unnamed #{self.id}" + (f" — {self.likely_name}?" if self.likely_name else "")
 
 
 def _covers(session, person_ids: list[int]) -> dict[int, FaceRef]:
@@ -67,5 +72,20 @@ def list_people(library: Library, include_hidden: bool = False, min_instances: i
             query = query.where(Person.hidden.is_(False))
         rows = list(session.execute(query))
         covers = _covers(session, [row[0] for row in rows])
-    people = [PersonSummary(*row, cover=covers.get(row[0])) for row in rows]
+        likely = _likely_names(session, rows)
+    people = [PersonSummary(*row, cover=covers.get(row[0]), likely_name=likely.get(row[0])) for row in rows]
     return sorted(people, key=lambda p: (p.name is None, (p.name or "").casefold(), -p.instances))
+
+
+def _likely_names(session, rows: list) -> dict[int, str]:
+    """For each listed unnamed group of two or more faces, the listed named person it probably
+    is (``albumtag.recognize.likely_names``), from the face stats the last grouping stored."""
+    stored = session.get(LibraryInfo, GROUP_STATS_KEY)
+    if stored is None:
+        return {}
+    stats = stats_from_json(stored.value)
+    names = {pid: name for pid, name, *_ in rows if name and pid in stats}
+    unnamed = {pid: stats[pid] for pid, name, _, instances, _ in rows if not name and instances > 1 and pid in stats}
+    params = GroupingParams()
+    found = likely_people(unnamed, {pid: stats[pid] for pid in names}, params.join_radius, params.join_margin)
+    return {group: names[person] for group, (person, _) in found.items()}

@@ -152,7 +152,7 @@ class PeopleController(QObject):
             self._name(self.person)
 
     def _name(self, person: PersonSummary) -> None:
-        name = self._ask_name(f"Who is this? ({person.instances} faces)", person.name or "")
+        name = self._ask_name(f"Who is this? ({person.instances} faces)", person.name or person.likely_name or "")
         if name and self._run(self.actions.name_person, person.id, name) is not None:
             self.refresh_page()
 
