@@ -32,12 +32,19 @@ def canonical(model: onnx.ModelProto) -> onnx.ModelProto:
 def export_onnx(module: torch.nn.Module, example: torch.Tensor, path: Path, input_name: str,
                 output_names: list[str], dynamic_axes: dict[int, Any]) -> None:
     """Export one module with one input, checked and canonicalised, to ``path``."""
+    export_onnx_inputs(module, {input_name: example}, path, output_names, {input_name: dynamic_axes})
+
+
+def export_onnx_inputs(module: torch.nn.Module, examples: dict[str, torch.Tensor], path: Path,
+                       output_names: list[str], dynamic_shapes: dict[str, dict[int, Any] | None]) -> None:
+    """Export a module whose forward takes the named ``examples`` (in that order, named as its
+    arguments), checked and canonicalised, to ``path``."""
     program = torch.onnx.export(
         module,
-        (example,),
-        input_names=[input_name],
+        tuple(examples.values()),
+        input_names=list(examples),
         output_names=output_names,
-        dynamic_shapes={input_name: dynamic_axes},
+        dynamic_shapes=dynamic_shapes,
         opset_version=OPSET,
         dynamo=True,
         optimize=True,

@@ -137,3 +137,27 @@ def test_one_epoch_checkpoint_then_resume(tmp_path: Path, shared_data: Path, cap
     assert state["epoch"] == 2
     for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_the_head_exports_to_onnx_with_k_r_an_input(tmp_path: Path, shared_data: Path) -> None:
+    """The exported head gives torch's features on real faces' maps, and K_r is an input: a K_r
+    solved from other faces (as an app would from its own library) changes the features."""
+    import onnxruntime as ort
+
+    from trainer.facehead.export import PARITY_BOUND, export_head
+
+    data = load_split(shared_data / "faces-lfw", tmp_path / "cache", True, max_people=4, max_per_person=4)
+    maps = data.maps[data.found]
+    torch.manual_seed(0)
+    head = FaceHead(classes=4).eval()
+    with torch.no_grad():
+        kernels = head.kernels(torch.from_numpy(maps))
+    common = solve_commonality(kernels)
+    parity = export_head(head, maps, common, tmp_path / "head.onnx")
+    assert parity["faces"] == len(maps) and parity["onnx_vs_torch_max_abs_diff"] < PARITY_BOUND
+
+    session = ort.InferenceSession(str(tmp_path / "head.onnx"), providers=["CPUExecutionProvider"])
+    feature, out_kernels = session.run(None, {"maps": maps, "common": common.numpy()})
+    assert feature.shape == (len(maps), 256) and np.allclose(out_kernels, kernels.numpy(), atol=1e-5)
+    other = solve_commonality(kernels[: len(maps) // 2])
+    assert not np.allclose(session.run(None, {"maps": maps, "common": other.numpy()})[0], feature, atol=1e-4)

@@ -46,6 +46,11 @@ def kernels_of(model: FaceHead, maps: np.ndarray, batch: int = 512) -> torch.Ten
         return torch.cat([model.kernels(torch.from_numpy(maps[i:i + batch])) for i in range(0, len(maps), batch)])
 
 
+def commonality_of(model: FaceHead, maps: np.ndarray, alpha: float) -> torch.Tensor:
+    """K_r [C, k*k] solved from these faces' kernels."""
+    return solve_commonality(kernels_of(model, maps), alpha)
+
+
 def head_vectors(model: FaceHead, maps: np.ndarray, common: torch.Tensor | None, batch: int = 512) -> np.ndarray:
     """Unit-length head features [N, C]: personalised with ``common`` (K_r), or the ordinary
     kernels applied when ``common`` is None."""
@@ -143,8 +148,8 @@ def evaluate(model: FaceHead, train_data: FaceMaps, train_index: np.ndarray, hel
     in_pairs = np.zeros(len(held.paths), bool)
     in_pairs[pair_rows] = True
     reference = held.found & ~in_pairs
-    common_train = solve_commonality(kernels_of(model, train_data.maps[train_index]), alpha)
-    common_reference = solve_commonality(kernels_of(model, held.maps[reference]), alpha)
+    common_train = commonality_of(model, train_data.maps[train_index], alpha)
+    common_reference = commonality_of(model, held.maps[reference], alpha)
 
     counts = np.bincount(held.labels, minlength=len(held.people))
     ident = counts[held.labels] >= min_photos_identification

@@ -1,7 +1,8 @@
 """Task ``face-head``: the personalised-convolution head (trainer.facehead) on the face
 descriptor's last convolutional maps, trained on LFW's training people and measured on the
-held-out people against the plain descriptor. An experiment: it exports nothing and leaves the
-manifest alone; the measurements go to ``CACHE/face-head/results-<checkpoint>.json``."""
+held-out people against the plain descriptor. An experiment: it leaves the manifest and the
+shipped models alone; the measurements go to ``CACHE/face-head/results-<checkpoint>.json`` and
+the head, K_r an input (trainer.facehead.export), to ``CACHE/face-head/<checkpoint>.onnx``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def build_face_head(config: dict[str, Any]) -> None:
 
     from trainer.config import resolve
     from trainer.facehead.data import load_split
-    from trainer.facehead.evaluate import evaluate, table
+    from trainer.facehead.evaluate import commonality_of, evaluate, table
+    from trainer.facehead.export import export_head
     from trainer.facehead.train import train, training_faces
 
     torch.set_num_threads(int(config.get("threads", 2)))
@@ -34,8 +36,12 @@ def build_face_head(config: dict[str, Any]) -> None:
     result = evaluate(model, train_data, index, held, lfw, int(config["pairs"]), int(config["pairs_seed"]),
                       float(config["alpha"]), int(config["shots"]), quality_tau=float(config["quality_tau"]))
     result["training"] = summary
+    stem = summary["checkpoint"].removesuffix(".pt")
+    common = commonality_of(model, train_data.maps[index], float(config["alpha"]))
+    result["onnx"] = export_head(model, held.maps[held.found][:64], common, folder / f"{stem}.onnx")
     print(table(result))
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}))
-    out = folder / f"results-{summary['checkpoint'].removesuffix('.pt')}.json"
+    out = folder / f"results-{stem}.json"
     out.write_text(json.dumps(result, indent=1))
-    print(f"face-head: results in {out}")
+    print(f"face-head: results in {out}; ONNX (K_r an input) {folder / f'{stem}.onnx'}, "
+          f"max abs diff vs torch {result['onnx']['onnx_vs_torch_max_abs_diff']:.2e}")
