@@ -1,10 +1,13 @@
 """``personalise``: adapt recognition to one library, without labels where possible.
 
-Today it re-fits the open-set calibration to the library's own population: faces seen
-together in one photo are different people by construction, and confirmed faces of
-different named people are too; their distances, trusted in proportion to how many there
-are, are blended over the shipped tail. (Re-solving the face head's commonality kernel and
-refitting part classifiers and fusion weights join this task when those models ship.)
+It re-fits the open-set calibration to the library's own population: faces seen together in
+one photo are different people by construction, and confirmed faces of different named people
+are too; their distances, trusted in proportion to how many there are, are blended over the
+shipped tail. The part classifiers and the fusion weights need no step here: the app refits
+them from the confirmed tags whenever the decisions change (``albumtag.app.identification``,
+``albumtag.recognize.identify.learn_library_weights``, the shipped weights until each person
+has enough confirmed instances). Re-solving the face head's commonality kernel joins this task
+if the head ships (it loses to the plain descriptor today: trainer/README.md).
 """
 
 from __future__ import annotations
