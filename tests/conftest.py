@@ -76,3 +76,35 @@ def bad_corpus(tmp_path: Path, shared_data: Path) -> tuple[Path, dict[str, str]]
         good, b"\xff\xe1", b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta><rdf:RDF><unclosed"))
     (folder / "good.jpg").write_bytes(good)
     return folder, {name: phrase for name, (_, phrase) in expected.items()}
+
+
+@pytest.fixture
+def offered_library(tmp_path: Path):
+    """Synthetic faces: Ann (10, named), a later group of hers (6) whose mean is 0.45 from hers,
+    too far face by face to join her, and a stranger's group (6). Yields (library, Ann's id,
+    the later group's id, the stranger's group's id)."""
+    import numpy as np
+
+    from albumtag.app.grouping import update_groups
+    from albumtag.app.people_actions import PeopleActions
+    from albumtag.library.database import Library
+    from albumtag.library.schema import PersonInstance
+    from bench.cluster_scale import add_faces, synthetic_faces, synthetic_people
+
+    rng = np.random.default_rng(3)
+    ann, stranger = synthetic_people(rng, 2)
+    offset = rng.normal(0, 1, 128)
+    offset -= offset @ ann / (ann @ ann) * ann
+    later = ann + 0.45 * offset / np.linalg.norm(offset)
+    library = Library.open(tmp_path / "offered.albumtag")
+    add_faces(library, synthetic_faces(rng, 10, ann[None]), 1)
+    update_groups(library)
+    with library.session() as session:
+        ann_id = session.get(PersonInstance, 1).person_id
+    PeopleActions(library).name_person(ann_id, "Ann")
+    add_faces(library, np.concatenate([synthetic_faces(rng, 6, later[None]), synthetic_faces(rng, 6, stranger[None])]), 11)
+    update_groups(library)
+    with library.session() as session:
+        later_id, stranger_id = session.get(PersonInstance, 11).person_id, session.get(PersonInstance, 17).person_id
+    yield library, ann_id, later_id, stranger_id
+    library.close()

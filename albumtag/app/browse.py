@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from albumtag.app.identification import body_suggestions, suggestions_for
 from albumtag.app.open_set import acceptance_distance
-from albumtag.app.people import FaceRef
+from albumtag.app.people import FaceRef, PersonSummary, list_people
 from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
@@ -205,6 +205,13 @@ def review_queue(library: Library) -> list[tuple[int, str, int]]:
             .where(PersonInstance.assigned_by == AssignedBy.MODEL).group_by(PersonInstance.person_id)).all()))
     waiting = [(pid, name, by_face[pid] + by_body[pid]) for pid, name in named]
     return sorted((row for row in waiting if row[2]), key=lambda row: -row[2])
+
+
+def group_questions(library: Library) -> list[PersonSummary]:
+    """Unnamed groups offered the name of someone already named ("Unnamed #12 — Ann?"), largest
+    first: one answer settles a whole group, so these are asked before single faces."""
+    offered = [p for p in list_people(library) if p.likely_person_id is not None]
+    return sorted(offered, key=lambda p: -p.instances)
 
 
 def people_named(library: Library, names: Sequence[str]) -> tuple[list[int], list[str]]:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from albumtag.app.grouping import GROUP_STATS_KEY, GroupingParams
 from albumtag.library.database import Library
-from albumtag.library.schema import Album, LibraryInfo, Person, PersonInstance, Photo
+from albumtag.library.schema import Album, DecisionState, LibraryInfo, Person, PersonInstance, Photo, TagDecision
 from albumtag.recognize.likely_names import likely_people, stats_from_json
 
 Box = tuple[float, float, float, float]
@@ -32,7 +32,8 @@ class PersonSummary:
     instances: int
     photos: int
     cover: FaceRef | None = None
-    likely_name: str | None = None  # for an unnamed group: the named person it probably is
+    likely_name: str | None = None  # for an unnamed group: the named person it probably is ...
+    likely_person_id: int | None = None  # ... and their id
 
     @property
     def label(self) -> str:
@@ -73,19 +74,24 @@ def list_people(library: Library, include_hidden: bool = False, min_instances: i
         rows = list(session.execute(query))
         covers = _covers(session, [row[0] for row in rows])
         likely = _likely_names(session, rows)
-    people = [PersonSummary(*row, cover=covers.get(row[0]), likely_name=likely.get(row[0])) for row in rows]
+    people = [PersonSummary(*row, cover=covers.get(row[0]), likely_name=likely.get(row[0], (None, None))[1],
+                            likely_person_id=likely.get(row[0], (None, None))[0]) for row in rows]
     return sorted(people, key=lambda p: (p.name is None, (p.name or "").casefold(), -p.instances))
 
 
-def _likely_names(session, rows: list) -> dict[int, str]:
-    """For each listed unnamed group of two or more faces, the listed named person it probably
-    is (``albumtag.recognize.likely_names``), from the face stats the last grouping stored."""
+def _likely_names(session, rows: list) -> dict[int, tuple[int, str]]:
+    """For each listed unnamed group of two or more faces, (id, name) of the listed named person
+    it probably is (``albumtag.recognize.likely_names``), from the face stats the last grouping
+    stored; never a person the group's faces were rejected for (the user said no)."""
     stored = session.get(LibraryInfo, GROUP_STATS_KEY)
     if stored is None:
         return {}
     stats = stats_from_json(stored.value)
     names = {pid: name for pid, name, *_ in rows if name and pid in stats}
     unnamed = {pid: stats[pid] for pid, name, _, instances, _ in rows if not name and instances > 1 and pid in stats}
+    refused = set(session.execute(
+        select(PersonInstance.person_id, TagDecision.person_id).join(TagDecision, TagDecision.instance_id == PersonInstance.id)
+        .where(TagDecision.state == DecisionState.REJECTED, PersonInstance.person_id.is_not(None)).distinct()).all())
     params = GroupingParams()
-    found = likely_people(unnamed, {pid: stats[pid] for pid in names}, params.join_radius, params.join_margin)
-    return {group: names[person] for group, (person, _) in found.items()}
+    found = likely_people(unnamed, {pid: stats[pid] for pid in names}, params.join_radius, params.join_margin, refused)
+    return {group: (person, names[person]) for group, (person, _) in found.items()}

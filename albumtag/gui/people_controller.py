@@ -66,6 +66,7 @@ class PeopleController(QObject):
         fv.reject_button.clicked.connect(self.reject_selected_faces)
         fv.move_button.clicked.connect(self.move_selected_faces)
         fv.name_button.clicked.connect(self.name_current_person)
+        fv.not_likely_button.clicked.connect(self.refuse_likely_name)
         fv.photos_button.clicked.connect(self._show_person_photos)
         for key, slot in (("Y", self.confirm_selected_faces), ("N", self.reject_selected_faces),
                           ("M", self.move_selected_faces)):
@@ -86,7 +87,12 @@ class PeopleController(QObject):
         self.opened.emit(view)
 
     def show_review(self) -> None:
-        """The named person with most suggestions waiting, on their faces page."""
+        """The largest group offered a name ("Unnamed #12 — Ann?": one answer settles it), else
+        the named person with most suggestions waiting, on their faces page."""
+        questions = browse.group_questions(self.library)
+        if questions:
+            self.open_person(questions[0])
+            return
         queue = browse.review_queue(self.library)
         if not queue:
             QMessageBox.information(self.window, "Needs review", "No suggestions are waiting for review.")
@@ -101,7 +107,10 @@ class PeopleController(QObject):
         # One instance per photo: a face, or a body suggested where the face does not show.
         self.faces_view.heading.setText(f"{person.label} — in {plural(len(faces), 'photo')}"
                                         + (f", {waiting} to review" if waiting else ""))
-        self.faces_view.name_button.setText("Rename…" if person.name else "Name this person…")
+        self.faces_view.name_button.setText("Rename…" if person.name else
+                                            f"Yes, {person.likely_name}…" if person.likely_name else "Name this person…")
+        self.faces_view.not_likely_button.setText(f"Not {person.likely_name}")
+        self.faces_view.not_likely_button.setVisible(person.likely_name is not None)
         self.faces_model.set_items(faces)
         self.opened.emit(self.faces_view)
         self.faces_view.grid.setFocus()
@@ -154,6 +163,16 @@ class PeopleController(QObject):
     def _name(self, person: PersonSummary) -> None:
         name = self._ask_name(f"Who is this? ({person.instances} faces)", person.name or person.likely_name or "")
         if name and self._run(self.actions.name_person, person.id, name) is not None:
+            self.refresh_page()
+
+    def refuse_likely_name(self) -> None:
+        """The open group is not the person it was offered: each of its faces is rejected for
+        them (undoable), so the offer does not return."""
+        person = self.person
+        if person is None or person.likely_person_id is None:
+            return
+        ids = [f.instance_id for f in browse.person_faces(self.library, person.id)]
+        if self._run(self.actions.reject, ids, person.likely_person_id) is not None:
             self.refresh_page()
 
     def merge_selected(self) -> None:

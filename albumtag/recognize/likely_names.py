@@ -11,7 +11,7 @@ same-person distance and clearly below the runner-up's, as a stray joins a group
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,9 +39,10 @@ def group_stats(vectors: np.ndarray, labels: np.ndarray) -> dict[int, GroupStats
 
 
 def likely_people(unnamed: Mapping[int, GroupStats], named: Mapping[int, GroupStats], radius: float,
-                  margin: float) -> dict[int, tuple[int, float]]:
+                  margin: float, excluded: Set[tuple[int, int]] = frozenset()) -> dict[int, tuple[int, float]]:
     """For each unnamed group, (named person, linkage) when the person is the closest by RMS
-    linkage, under ``radius`` and at least ``margin`` closer than the next person."""
+    linkage, under ``radius`` and at least ``margin`` closer than the next person. A (group,
+    person) pair in ``excluded`` (the user said no) is never offered; the next person may be."""
     if not unnamed or not named:
         return {}
     people = list(named)
@@ -49,8 +50,9 @@ def likely_people(unnamed: Mapping[int, GroupStats], named: Mapping[int, GroupSt
     found = {}
     for group, stats in unnamed.items():
         distances = np.linalg.norm(means - stats.mean, axis=1)
-        links = sorted((rms_linkage(float(d), stats.spread, named[p].spread), p) for d, p in zip(distances, people))
-        if links[0][0] < radius and (len(links) == 1 or links[1][0] - links[0][0] >= margin):
+        links = sorted((rms_linkage(float(d), stats.spread, named[p].spread), p) for d, p in zip(distances, people)
+                       if (group, p) not in excluded)
+        if links and links[0][0] < radius and (len(links) == 1 or links[1][0] - links[0][0] >= margin):
             found[group] = (links[0][1], links[0][0])
     return found
 

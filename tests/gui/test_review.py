@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
+from albumtag.app import browse
 from albumtag.app.importer import import_folders
 from albumtag.app.people_actions import PeopleActions
 from albumtag.gui.main_window import MainWindow
@@ -90,3 +91,26 @@ def test_review_with_arrows_y_and_n(qtbot, open_window, reviewed_library: tuple[
     window.undo_action.trigger()  # Edit › Undo (Ctrl+Z) takes the rejection back
     with library.session() as session:
         assert session.get(PersonInstance, rejected).person_id == sheldon
+
+
+def test_a_group_offered_a_name_is_asked_first_and_not_ann_settles_it(
+        qtbot, open_window, offered_library: tuple[Library, int, int, int]) -> None:
+    """Needs review opens "Unnamed #N — Ann?" before single faces (one answer settles a group):
+    "Not Ann" rejects its faces for her, undoably, and the question is gone; the name button
+    starts the naming with her name."""
+    library, ann_id, later_id, _ = offered_library
+    window: MainWindow = open_window(library)
+    window.sidebar.setCurrentItem(window._find_nav(("review", None)))
+    view = window.faces_view
+    assert window.pages.currentWidget() is view and window.people.person.id == later_id
+    assert "Ann?" in view.heading.text() and view.name_button.text() == "Yes, Ann…"
+    assert not view.not_likely_button.isHidden() and view.not_likely_button.text() == "Not Ann"
+    view.not_likely_button.click()
+    window.people.writer.wait_idle()
+    with library.session() as session:
+        refused = session.scalars(select(TagDecision.instance_id).where(
+            TagDecision.person_id == ann_id, TagDecision.state == DecisionState.REJECTED)).all()
+    assert len(refused) == 6
+    assert view.not_likely_button.isHidden() and "Ann?" not in view.heading.text()
+    assert window.people.undo() is not None
+    assert any(p.id == later_id for p in browse.group_questions(library))

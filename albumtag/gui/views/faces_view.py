@@ -18,12 +18,14 @@ class FacesView(QWidget):
         self.reject_button = QPushButton("Not them (N)")
         self.move_button = QPushButton("Someone else… (M)")
         self.name_button = QPushButton("Name…")
+        self.not_likely_button = QPushButton()  # "Not Ann": shown when a group is offered a name
+        self.not_likely_button.hide()
         self.photos_button = QPushButton("Show photos")
         toolbar = QHBoxLayout()
         toolbar.addWidget(self.back_button)
         toolbar.addWidget(self.heading, 1)
         for button in (self.confirm_button, self.reject_button, self.move_button, self.name_button,
-                       self.photos_button):
+                       self.not_likely_button, self.photos_button):
             toolbar.addWidget(button)
         self.hint = QLabel("Select faces (Shift/Ctrl for several), then Y if they are this person, "
                            "N if not, or M to say who they are. Ctrl+Z undoes.")
