@@ -46,8 +46,12 @@ class PeopleActions:
         del self._undo[:-self._depth]
 
     @staticmethod
-    def _snapshot(session: Session, record: UndoRecord, instance_ids: Iterable[int]) -> list[PersonInstance]:
-        rows = list(session.scalars(select(PersonInstance).where(PersonInstance.id.in_(list(instance_ids)))))
+    def _rows(session: Session, instance_ids: Iterable[int]) -> list[PersonInstance]:
+        return list(session.scalars(select(PersonInstance).where(PersonInstance.id.in_(list(instance_ids)))))
+
+    @classmethod
+    def _snapshot(cls, session: Session, record: UndoRecord, instance_ids: Iterable[int]) -> list[PersonInstance]:
+        rows = cls._rows(session, instance_ids)
         record.instances.extend((i.id, i.person_id, i.assigned_by) for i in rows)
         return rows
 
@@ -117,8 +121,10 @@ class PeopleActions:
         self._remember(record)
         return count
 
-    def assign_new_name(self, instance_ids: Sequence[int], name: str) -> int:
-        """These faces are a person called ``name`` (created if nobody has that name)."""
+    def assign_new_name(self, instance_ids: Sequence[int], name: str, instead_of: int | None = None) -> int:
+        """These faces are a person called ``name`` (created if nobody has that name). With
+        ``instead_of`` (the person they were shown as, moved away from), they are also recorded
+        as not that person, so grouping and suggestions never put them back there."""
         record = UndoRecord(f"Tag {name}")
         with self.library.session() as session:
             person = self._named(session, name)
@@ -128,6 +134,8 @@ class PeopleActions:
                 session.flush()
                 record.created_people.append(person.id)
             self._confirm_into(session, record, instance_ids, person)
+            if instead_of is not None and instead_of != person.id:
+                self._decide(session, record, self._rows(session, instance_ids), instead_of, DecisionState.REJECTED)
             result = person.id
         self._remember(record)
         return result

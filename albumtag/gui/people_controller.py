@@ -228,12 +228,14 @@ class PeopleController(QObject):
 
     def move_selected_faces(self) -> None:
         """The selected faces are someone else, named in the dialog (an existing name or a new
-        person): they are confirmed as that person in one undoable step."""
+        person): they are confirmed as that person, and recorded as not the one whose page this
+        is, in one undoable step."""
         faces = self._selected_faces()
         if self.person is None or not faces:
             return
         name = self._ask_name(f"Who is this? ({plural(len(faces), 'face')})")
-        if name and self._run(self.actions.assign_new_name, [f.instance_id for f in faces], name) is not None:
+        if name and self._run(self.actions.assign_new_name, [f.instance_id for f in faces], name,
+                              self.person.id) is not None:
             self.refresh_page()
 
     def _decide(self, action, ids: list[int], person_id: int) -> None:

@@ -98,3 +98,18 @@ def test_empty_name_and_vanished_person_are_refused(library: Library, groups) ->
     with pytest.raises(PeopleActionError, match="no longer exists"):
         actions.confirm(groups["loose"], 999)
     assert not actions.can_undo
+
+
+def test_moving_faces_to_someone_else_records_them_as_not_the_old_person(library: Library, groups) -> None:
+    actions = PeopleActions(library)
+    first, moved = groups["first"][0], groups["first"][1:3]
+    bob = actions.assign_new_name(moved, "Bob", instead_of=first)
+    assert all(_assignments(library)[i] == (bob, AssignedBy.USER) for i in moved)
+    with library.session() as session:
+        refused = set(session.execute(select(TagDecision.instance_id, TagDecision.person_id)
+                                      .where(TagDecision.state == DecisionState.REJECTED)).all())
+    assert refused == {(i, first) for i in moved}
+    actions.undo()
+    with library.session() as session:
+        assert session.scalar(select(func.count()).select_from(TagDecision)) == 0
+    assert all(_assignments(library)[i] == (first, AssignedBy.MODEL) for i in moved)
