@@ -15,9 +15,9 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial.distance import cdist
 
 from albumtag.recognize.clustering import members_by_label
-from albumtag.recognize.group_repair import rms_linkage
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,23 @@ def likely_people(unnamed: Mapping[int, GroupStats], named: Mapping[int, GroupSt
     person) pair in ``excluded`` (the user said no) is never offered; the next person may be."""
     if not unnamed or not named:
         return {}
-    people = list(named)
-    means = np.stack([named[p].mean for p in people])
+    groups, people = list(unnamed), list(named)
+    squared = cdist(np.stack([unnamed[g].mean for g in groups]), np.stack([named[p].mean for p in people]),
+                    "sqeuclidean")
+    spreads = np.array([unnamed[g].spread for g in groups])[:, None] + np.array([named[p].spread for p in people])
+    links = np.sqrt(squared + spreads)  # group_repair.rms_linkage, for every pair at once
+    row_of = {group: k for k, group in enumerate(groups)}
+    column = {person: k for k, person in enumerate(people)}
+    for group, person in excluded:
+        if group in row_of and person in column:
+            links[row_of[group], column[person]] = np.inf
+    order = np.argsort(links, axis=1)[:, :2]
     found = {}
-    for group, stats in unnamed.items():
-        distances = np.linalg.norm(means - stats.mean, axis=1)
-        links = sorted((rms_linkage(float(d), stats.spread, named[p].spread), p) for d, p in zip(distances, people)
-                       if (group, p) not in excluded)
-        if links and links[0][0] < radius and (len(links) == 1 or links[1][0] - links[0][0] >= margin):
-            found[group] = (links[0][1], links[0][0])
+    for row, group in enumerate(groups):
+        best = links[row, order[row, 0]]
+        runner_up = links[row, order[row, 1]] if len(people) > 1 else np.inf
+        if best < radius and runner_up - best >= margin:
+            found[group] = (people[order[row, 0]], float(best))
     return found
 
 
