@@ -39,10 +39,10 @@ from albumtag.library.schema import (
     TagDecision,
 )
 from albumtag.library.vectors import from_blob
-from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
+from albumtag.recognize.clustering import chinese_whispers, edge_weights, group_stats, members_by_label, settle
 from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
 from albumtag.recognize.group_repair import join_strays, split_conflicting_groups, split_loose_groups
-from albumtag.recognize.likely_names import group_stats, stats_to_json
+from albumtag.recognize.likely_names import stats_to_json
 from albumtag.recognize.neighbours import build_index, knn, radius_graph
 from albumtag.recognize.open_set import DEFAULT_FAR
 from albumtag.recognize.photo_assignment import assign_within_photos
@@ -346,7 +346,7 @@ def _store_group_stats(session: Session, faces: Faces) -> None:
                                      .where(PersonInstance.person_id.is_not(None))).all())
     rows = [k for k in np.flatnonzero(faces.has_face).tolist() if int(faces.instance_ids[k]) in person_of]
     people = np.array([person_of[int(faces.instance_ids[k])] for k in rows], dtype=np.int64)
-    stats = group_stats(faces.vectors[rows].astype(np.float64), people)
+    stats = group_stats(faces.vectors[rows].astype(np.float64), members_by_label(people))
     session.merge(LibraryInfo(key=GROUP_STATS_KEY, value=stats_to_json(stats)))
 
 

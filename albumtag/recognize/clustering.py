@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Set
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -76,6 +77,24 @@ def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
     for node, label in enumerate(labels.tolist()):
         members[label].append(node)
     return {label: np.array(nodes) for label, nodes in members.items()}
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """A group's vectors in brief: their mean, mean squared distance to it, and how many."""
+
+    mean: np.ndarray
+    spread: float
+    size: int
+
+
+def group_stats(vectors: np.ndarray, members: Mapping[int, np.ndarray]) -> dict[int, GroupStats]:
+    """The stats of each group's vectors (``members``: label -> node indices)."""
+    found = {}
+    for label, nodes in members.items():
+        mean = vectors[nodes].mean(axis=0)
+        found[label] = GroupStats(mean, float(np.mean(np.sum((vectors[nodes] - mean) ** 2, axis=1))), len(nodes))
+    return found
 
 
 def settle(labels: np.ndarray, vectors: np.ndarray, fixed: Mapping[int, int],

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 
-from albumtag.recognize.clustering import members_by_label
+from albumtag.recognize.clustering import group_stats, members_by_label
 from albumtag.recognize.neighbours import build_index, knn
 
 SPLIT_SAMPLE = 2000  # average linkage is O(n^2) in memory; bigger groups are split on a sample
@@ -113,7 +113,7 @@ def _apply_pieces(result: np.ndarray, group: np.ndarray, pieces: np.ndarray, mov
     return fresh
 
 
-def rms_linkage(mean_distance: float, spread_a: float, spread_b: float) -> float:
+def _rms_linkage(mean_distance: float, spread_a: float, spread_b: float) -> float:
     """Root mean square distance over all pairs of two groups, from their means and spreads
     (mean squared distance to their own mean): |m_a - m_b|^2 + s_a + s_b."""
     return float(np.sqrt(mean_distance ** 2 + spread_a + spread_b))
@@ -126,11 +126,11 @@ def join_strays(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ra
     ``radius`` and at least ``margin`` below the next larger group's: a stray between two
     people stays alone (the user is asked, not guessed for)."""
     groups = members_by_label(labels)
+    stats = group_stats(vectors, groups)
     names = list(groups)
-    means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
-    spreads = np.array([np.mean(np.sum((vectors[groups[name]] - mean) ** 2, axis=1))
-                        for name, mean in zip(names, means)])
-    sizes = np.array([len(groups[name]) for name in names])
+    means = np.stack([stats[name].mean for name in names])
+    spreads = np.array([stats[name].spread for name in names], dtype=vectors.dtype)
+    sizes = np.array([stats[name].size for name in names])
     strays = [k for k, name in enumerate(names)
               if name < 0 and sizes[k] <= max_size and movable[groups[name]].all()]
     result = labels.copy()
@@ -138,9 +138,18 @@ def join_strays(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ra
         return result
     distances, nearest = knn(build_index(means), means[strays], JOIN_CANDIDATES + 1)
     for row, stray in enumerate(strays):
-        links = sorted((rms_linkage(d, spreads[stray], spreads[g]), g)
+        links = sorted((_rms_linkage(d, spreads[stray], spreads[g]), g)
                        for d, g in zip(distances[row].tolist(), nearest[row].tolist())
                        if g >= 0 and sizes[g] > sizes[stray])
-        if links and links[0][0] < radius and (len(links) == 1 or links[1][0] - links[0][0] >= margin):
-            result[groups[names[stray]]] = names[links[0][1]]
+        chosen = clearly_closest(links, radius, margin)
+        if chosen is not None:
+            result[groups[names[stray]]] = names[chosen[1]]
     return result
+
+
+def clearly_closest(ranked: list[tuple[float, int]], radius: float, margin: float) -> tuple[float, int] | None:
+    """The first of ``ranked`` (distance, label) pairs, sorted by distance, when it is under
+    ``radius`` and at least ``margin`` closer than the second: between two it is no one's."""
+    if ranked and ranked[0][0] < radius and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= margin):
+        return ranked[0]
+    return None

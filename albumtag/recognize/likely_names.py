@@ -4,38 +4,20 @@ A child's group beside a parent's, or a person's second group (other years, othe
 is close to a named person on average without being close enough face by face for grouping to
 join them. Merging them by size or closeness alone is how relatives get absorbed; asking costs
 one key press. A group is offered a name when its root-mean-square distance to the person's
-faces (``group_repair.rms_linkage``, from each side's mean face and spread) is under the
-same-person distance and clearly below the runner-up's, as a stray joins a group.
+faces (sqrt(|m_a - m_b|^2 + s_a + s_b), from each side's mean face and spread, as
+``group_repair.join_strays`` links a stray) is under the same-person distance and clearly below
+the runner-up's.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from albumtag.recognize.clustering import members_by_label
-
-
-@dataclass(frozen=True)
-class GroupStats:
-    """A group's faces in brief: their mean, mean squared distance to it, and how many."""
-
-    mean: np.ndarray
-    spread: float
-    size: int
-
-
-def group_stats(vectors: np.ndarray, labels: np.ndarray) -> dict[int, GroupStats]:
-    """The stats of every label's vectors."""
-    found = {}
-    for label, members in members_by_label(labels).items():
-        mean = vectors[members].mean(axis=0)
-        found[label] = GroupStats(mean, float(np.mean(np.sum((vectors[members] - mean) ** 2, axis=1))), len(members))
-    return found
+from albumtag.recognize.clustering import GroupStats
 
 
 def likely_people(unnamed: Mapping[int, GroupStats], named: Mapping[int, GroupStats], radius: float,
@@ -49,7 +31,7 @@ def likely_people(unnamed: Mapping[int, GroupStats], named: Mapping[int, GroupSt
     squared = cdist(np.stack([unnamed[g].mean for g in groups]), np.stack([named[p].mean for p in people]),
                     "sqeuclidean")
     spreads = np.array([unnamed[g].spread for g in groups])[:, None] + np.array([named[p].spread for p in people])
-    links = np.sqrt(squared + spreads)  # group_repair.rms_linkage, for every pair at once
+    links = np.sqrt(squared + spreads)  # the RMS linkage of every pair at once
     row_of = {group: k for k, group in enumerate(groups)}
     column = {person: k for k, person in enumerate(people)}
     for group, person in excluded:

@@ -5,7 +5,7 @@ two shots of a person at one party show the same shirt. So bodies are compared o
 instances of the same day (photo date), never between two instances of one photo (those are
 two people), and only a body closer than the calibrated open-set acceptance counts
 (``albumtag.recognize.fusion.body_acceptance``: a different person's body comes that close
-at the stated false-accept rate). Grouping uses such pairs twice:
+at the stated false-accept rate). Grouping uses them in three ways:
 
 - a pair of faces a little too far apart for the face graph alone (under the same-person
   distance, over the clustering radius) is linked when their bodies match;
@@ -24,6 +24,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from albumtag.recognize.clustering import members_by_label
+from albumtag.recognize.group_repair import clearly_closest
 
 NO_DAY = -1  # an undated photo: its bodies are compared with nothing
 DIFFERENT_CLOTHES = 0.5  # bodies farther apart than this share of strangers' bodies differ
@@ -39,12 +40,17 @@ class BodyLimits:
     differ: float
 
 
+def _has_dated_body(days: np.ndarray, bodies: np.ndarray) -> np.ndarray:
+    """Which instances have a body (rows of ``bodies`` that are not NaN) in a dated photo."""
+    return np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
+
+
 def same_day_pairs(days: np.ndarray, photos: np.ndarray, bodies: np.ndarray, radius: float,
                    farther: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) of instances of one day and different photos whose bodies are closer than
     ``radius`` (``farther``: farther apart than it): (rows, cols, distances). Rows of
     ``bodies`` that are NaN have no body."""
-    has_body = np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
+    has_body = _has_dated_body(days, bodies)
     rows, cols, dists = [], [], []
     for day in np.unique(days[has_body]).tolist():
         members = np.flatnonzero(has_body & (days == day))
@@ -71,7 +77,7 @@ def cannot_link_pairs(labels: np.ndarray, days: np.ndarray, photos: np.ndarray, 
     same_photo = _same_photo_pairs(labels, photos)
     rows, cols = [same_photo[0]], [same_photo[1]]
     if limit is not None:
-        dated = np.flatnonzero(np.isfinite(bodies).all(axis=1) & (days != NO_DAY))
+        dated = np.flatnonzero(_has_dated_body(days, bodies))
         for members in members_by_label(labels[dated]).values():
             group = dated[members]
             if len(group) > 1:
@@ -112,7 +118,7 @@ def join_faceless(labels: np.ndarray, photos: np.ndarray, days: np.ndarray, bodi
     next group's closest body is at least ``margin`` farther (a body between two people stays
     alone), and the group has no one in the instance's photo yet. ``groups`` (bool) marks the
     instances with a face whose label is a group worth joining."""
-    has_body = np.isfinite(bodies).all(axis=1) & (days != NO_DAY)
+    has_body = _has_dated_body(days, bodies)
     lone = has_body & movable & ~groups
     winners = []  # (distance, seeker, label)
     for day in np.unique(days[lone]).tolist():
@@ -141,7 +147,4 @@ def _clear_winner(distances: np.ndarray, labels: np.ndarray, allowed: np.ndarray
     closest: dict[int, float] = {}
     for distance, label in zip(distances[allowed].tolist(), labels[allowed].tolist()):
         closest[label] = min(distance, closest.get(label, np.inf))
-    ranked = sorted((d, label) for label, d in closest.items())
-    if ranked and ranked[0][0] < radius and (len(ranked) == 1 or ranked[1][0] - ranked[0][0] >= margin):
-        return ranked[0]
-    return None
+    return clearly_closest(sorted((d, label) for label, d in closest.items()), radius, margin)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from albumtag.recognize.likely_names import group_stats, likely_people, stats_from_json, stats_to_json
+from albumtag.recognize.clustering import group_stats, members_by_label
+from albumtag.recognize.likely_names import likely_people, stats_from_json, stats_to_json
 
 
 def _stats(centres: dict[int, float], n: int = 8, dim: int = 16) -> dict:
@@ -15,7 +16,7 @@ def _stats(centres: dict[int, float], n: int = 8, dim: int = 16) -> dict:
         centre[0] = x
         vectors.append(centre + rng.normal(0, 0.01, (n, dim)))
         labels += [label] * n
-    return group_stats(np.vstack(vectors), np.array(labels))
+    return group_stats(np.vstack(vectors), members_by_label(np.array(labels)))
 
 
 def test_a_group_near_one_person_is_offered_that_person_only() -> None:
