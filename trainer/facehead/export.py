@@ -18,7 +18,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from trainer.facehead.model import FaceHead, apply_kernels, personalise
+from trainer.facehead.model import FaceHead
 from trainer.onnx_export import export_onnx_inputs
 
 PARITY_BOUND = 1e-4  # max abs difference allowed between onnxruntime and torch
@@ -29,11 +29,10 @@ class PersonalisedFeatures(nn.Module):
 
     def __init__(self, head: FaceHead) -> None:
         super().__init__()
-        self.generator = head.generator
+        self.head = head
 
     def forward(self, maps: torch.Tensor, common: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        kernels = self.generator(maps)
-        return apply_kernels(maps, personalise(kernels, common)), kernels
+        return self.head.features(maps, common)
 
 
 def export_head(head: FaceHead, maps: np.ndarray, common: torch.Tensor, path: Path) -> dict[str, float | int]:
