@@ -30,6 +30,7 @@ run: $(APP_STAMP)
 	$(PY) -m albumtag $(ARGS)
 
 test: $(TEST_STAMP) exiftool
+	$(PY) -m ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 # The XMP tests read what we write back with an independent reader, Debian's exiftool.

@@ -1,6 +1,6 @@
 """Grouping at scale: ``update_groups`` on a library of N faces (default 100,000), on the CPU.
 
-    python bench/cluster_scale.py [--faces 100000] [--people 5000]
+    python -m bench.cluster_scale [--faces 100000] [--people 5000]
 
 Face descriptors are synthetic (people as points on a sphere of dlib-like radius, faces
 scattered around them at dlib-like same-person distances), stored in a real library through
@@ -11,21 +11,18 @@ re-grouping after 1% new faces, with the number of groups found.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.app.grouping import update_groups  # noqa: E402
-from albumtag.embed.face_descriptor import FACE_FEATURE  # noqa: E402
-from albumtag.library.database import Library  # noqa: E402
-from albumtag.library.model_versions import model_version_id  # noqa: E402
-from albumtag.library.schema import Album, Feature, PersonInstance, Photo  # noqa: E402
-from albumtag.library.vectors import to_blob  # noqa: E402
+from albumtag.app.grouping import update_groups
+from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.library.database import Library
+from albumtag.library.model_versions import model_version_id
+from albumtag.library.schema import Album, Feature, PersonInstance, Photo
+from albumtag.library.vectors import to_blob
 
 SPREAD = 0.022  # per-dimension noise: same-person distances around 0.35, as dlib's
 

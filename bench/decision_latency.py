@@ -1,6 +1,6 @@
 """How long a person's decision takes to land, on a library of N faces (default 10,000), CPU.
 
-    python bench/decision_latency.py [--faces 10000] [--people 100] [--decisions 20]
+    python -m bench.decision_latency [--faces 10000] [--people 100] [--decisions 20]
 
 A synthetic library (as ``cluster_scale.py`` builds it) is grouped and its largest group
 named; a tenth of the faces then arrive later (new photos), so the named person has
@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.app.browse import person_faces  # noqa: E402
-from albumtag.app.grouping import update_groups  # noqa: E402
-from albumtag.app.people import list_people  # noqa: E402
-from albumtag.app.people_actions import PeopleActions  # noqa: E402
-from albumtag.library.database import Library  # noqa: E402
-from bench.cluster_scale import add_faces, synthetic_faces, synthetic_people  # noqa: E402
-
+from albumtag.app.browse import person_faces
+from albumtag.app.grouping import update_groups
+from albumtag.app.people import list_people
+from albumtag.app.people_actions import PeopleActions
+from albumtag.library.database import Library
+from bench.cluster_scale import add_faces, synthetic_faces, synthetic_people
 
 NEW_PHOTOS = 100  # one import's worth of new faces on top of the library
 

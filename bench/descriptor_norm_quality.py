@@ -1,6 +1,6 @@
 """Does the face descriptor's norm track image quality (QAFace's premise)?
 
-    python bench/descriptor_norm_quality.py [--people 150]
+    python -m bench.descriptor_norm_quality [--people 150]
 
 For the first photo of each held-out LFW person (not used to learn the alignment
 template), describes the aligned face as it is, blurred (Gaussian sigma 3), downscaled to
@@ -11,19 +11,16 @@ for each. A quality-aware feature would show clearly lower norms for degraded fa
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.embed.face_descriptor import FaceDescriptor  # noqa: E402
-from albumtag.vision.align import face_chip, load_template  # noqa: E402
-from albumtag.vision.face_detector import FaceDetector  # noqa: E402
-from albumtag.evaluation.splits import is_training_person  # noqa: E402
-from trainer.images import read_rgb  # noqa: E402
+from albumtag.embed.face_descriptor import FaceDescriptor
+from albumtag.evaluation.splits import is_training_person
+from albumtag.vision.align import face_chip, load_template
+from albumtag.vision.face_detector import FaceDetector
+from trainer.images import read_rgb
 
 LFW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces-lfw"
 DEGRADATIONS = {

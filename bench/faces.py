@@ -1,7 +1,7 @@
 """Face detection and description speed, AlbumTag vs dlib (HOG + ResNet, as face_recognition
 runs them), on the same photos in one run.
 
-    python bench/faces.py DIR [--device cpu|cuda|auto] [--limit N]
+    python -m bench.faces DIR [--device cpu|cuda|auto] [--limit N]
 
 Every photo below DIR is used (sorted). Each system runs in a process of its own; printed per
 system: photos/s and faces/s for detection and for description, end-to-end photos/s
@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.evaluation import reference_system  # noqa: E402
-from albumtag.evaluation.photo_sets import LabelledPhoto  # noqa: E402
-from albumtag.evaluation.run_system import measure  # noqa: E402
-from albumtag.evaluation.system_run import SystemRun  # noqa: E402
-from albumtag.io.scan import scan_folder  # noqa: E402
+from albumtag.evaluation import reference_system
+from albumtag.evaluation.photo_sets import LabelledPhoto
+from albumtag.evaluation.run_system import measure
+from albumtag.evaluation.system_run import SystemRun
+from albumtag.io.scan import scan_folder
 
 
 def speeds(run: SystemRun, photos: int) -> dict[str, float]:

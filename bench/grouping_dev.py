@@ -1,7 +1,7 @@
 """Choosing how faces are grouped, on development data only: the LFW people the trainer may
 learn from (never the held-out half the other benches report on).
 
-    python bench/grouping_dev.py [--shared ../shared/data] [--per-person 20] [--distractors 500] [--device cpu]
+    python -m bench.grouping_dev [--shared ../shared/data] [--per-person 20] [--distractors 500] [--device cpu]
 
 People of the training half with 10+ photos (first ``--per-person`` each) are to be grouped;
 the first photo of other training-half people are distractors. The photos are imported
@@ -15,28 +15,25 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.app.grouping import Faces, GroupingParams, group_labels, load_faces  # noqa: E402
-from albumtag.app.importer import import_folders  # noqa: E402
-from albumtag.app.settings import EngineSettings  # noqa: E402
-from albumtag.app.stages.decode import DecodeStage  # noqa: E402
-from albumtag.app.stages.faces import FaceStage  # noqa: E402
-from albumtag.app.stages.regions import RegionStage  # noqa: E402
-from albumtag.evaluation.metrics import bcubed  # noqa: E402
-from albumtag.evaluation.photo_sets import LabelledPhoto, staged_album  # noqa: E402
-from albumtag.evaluation.splits import is_training_person  # noqa: E402
-from albumtag.evaluation.system_run import pick_face  # noqa: E402
-from albumtag.library.database import Library  # noqa: E402
-from albumtag.library.schema import PersonInstance, Photo  # noqa: E402
-from albumtag.runtime.providers import Device  # noqa: E402
+from albumtag.app.grouping import Faces, GroupingParams, group_labels, load_faces
+from albumtag.app.importer import import_folders
+from albumtag.app.settings import EngineSettings
+from albumtag.app.stages.decode import DecodeStage
+from albumtag.app.stages.faces import FaceStage
+from albumtag.app.stages.regions import RegionStage
+from albumtag.evaluation.metrics import bcubed
+from albumtag.evaluation.photo_sets import LabelledPhoto, staged_album
+from albumtag.evaluation.splits import is_training_person
+from albumtag.evaluation.system_run import pick_face
+from albumtag.library.database import Library
+from albumtag.library.schema import PersonInstance, Photo
+from albumtag.runtime.providers import Device
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 APP = GroupingParams()

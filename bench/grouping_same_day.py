@@ -8,7 +8,7 @@ of one person are one day's shots in the same clothes); shot ``s`` of a day is o
 holding the ``s``-th instance of everyone present. Each instance is a real LFW face and a
 real CUHK03 crop; a share of faces is hidden (seen from behind).
 
-    python bench/grouping_same_day.py [--half held-out|dev] [--seeds 5] [--device cpu] [--lookalikes]
+    python -m bench.grouping_same_day [--half held-out|dev] [--seeds 5] [--device cpu] [--lookalikes]
 
 The app's ``group_labels`` groups every instance with faces only (as before same-day
 evidence), with same-day bodies linking and placing (at the shipped body calibration,
@@ -37,10 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.app.grouping import Faces, GroupingParams, group_labels, same_day_body_limits  # noqa: E402
-from albumtag.evaluation.composite_data import (  # noqa: E402
+from albumtag.app.grouping import Faces, GroupingParams, group_labels, same_day_body_limits
+from albumtag.evaluation.composite_data import (
     EVALUATION_HALF,
     FUSION_HALF,
     cuhk03_people,
@@ -48,8 +46,8 @@ from albumtag.evaluation.composite_data import (  # noqa: E402
     face_run,
     lfw_people,
 )
-from albumtag.evaluation.metrics import bcubed  # noqa: E402
-from albumtag.evaluation.system_run import SystemRun  # noqa: E402
+from albumtag.evaluation.metrics import bcubed
+from albumtag.evaluation.system_run import SystemRun
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "bench"
@@ -190,8 +188,8 @@ def main() -> None:
                 "same-day bodies": (replace(app, min_conflicts=0), limits),
                 "+ cannot-link (app)": (app, limits)}
     present = args.present // 2 if args.lookalikes else args.present
-    print(f"{args.half}: {len(faces)} LFW people, {len(bodies)} CUHK03 people; "
-          f"{f'{args.pool // 2} look-alike pairs, {present} pairs' if args.lookalikes else f'pool {args.pool}, {present}'}"
+    cast = f"{args.pool // 2} look-alike pairs, {present} pairs" if args.lookalikes else f"pool {args.pool}, {present}"
+    print(f"{args.half}: {len(faces)} LFW people, {len(bodies)} CUHK03 people; {cast}"
           f" a day, {args.shots} shots; bodies match under {limits.match:.3f}, differ over {limits.differ:.3f}")
     described = Described.of(faces, bodies, args.device)
     print("hidden  grouping             F1 (P / R)              faceless: own / other group   pairs merged")

@@ -1,6 +1,6 @@
 """GUI responsiveness on a 50,000-photo library: grid scroll steps and opening People.
 
-    python bench/gui_scroll.py [--photos 50000] [--people 2000] [--steps 300]
+    python -m bench.gui_scroll [--photos 50000] [--people 2000] [--steps 300]
 
 Builds a library in a temporary folder: real thumbnails (of the bundled sample album) in
 its cache, shared by the generated photo rows, and people with faces. Then it shows the
@@ -18,8 +18,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def build_library(folder: Path, photos: int, people: int):

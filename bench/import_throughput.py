@@ -1,6 +1,6 @@
 """Import throughput: scan + hash + decode + thumbnail + database, against decode-only.
 
-    python bench/import_throughput.py DIR [--workers N]
+    python -m bench.import_throughput DIR [--workers N]
 
 Prints photos/s for a full import of DIR into a fresh temporary library (the real
 pipeline's decode stage) and, in the same run and with the same number of worker processes,
@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def full_decode(path: str) -> tuple[int, int]:
@@ -46,8 +43,8 @@ def full_import(folder: Path, workers: int) -> tuple[float, int, float]:
     """Seconds, failures and peak MB (all processes) of a real import, decode stage only."""
     from albumtag.app.importer import import_folders
     from albumtag.app.stages.decode import DecodeStage
-    from albumtag.library.database import Library
     from albumtag.evaluation.process_memory import TreePeakRss
+    from albumtag.library.database import Library
 
     with tempfile.TemporaryDirectory() as tmp, TreePeakRss() as peak:
         library = Library.open(Path(tmp) / "bench.albumtag")

@@ -4,7 +4,7 @@ Each photo is one shared photo, flipped/rotated/cropped differently and re-encod
 camera-like size, so every file has distinct content (no hash collisions) and the folder
 tree looks like a phone's (one sub-folder per 'month').
 
-    python bench/make_photo_folder.py OUT --count 10000 [--size 1600]
+    python -m bench.make_photo_folder OUT --count 10000 [--size 1600]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Person detectors on the hand-checked group photos: the app's BlazePose ``PersonDetector``
 beside OpenCV's HOG people detector and the Haar full-body and upper-body cascades.
 
-    python bench/person_detectors.py [--shared ../shared/data] [--threads 2]
+    python -m bench.person_detectors [--shared ../shared/data] [--threads 2]
 
 Photos and scoring are ``trainer.bodies.evaluate``'s: the photos of ``labelled_photos`` (the
 group photos of ``GROUP_HEADS`` and the back view), each detection reduced to one head box,

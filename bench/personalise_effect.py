@@ -1,7 +1,7 @@
 """What Models › Personalise recognition changes, on a library with confirmed tags: the
 recognition figures before and after running exactly the menu's command.
 
-    python bench/personalise_effect.py [--shared ../shared/data] [--max-per-person N] [--confirm K]
+    python -m bench.personalise_effect [--shared ../shared/data] [--max-per-person N] [--confirm K]
                                        [--people P] [--distractors D] [--device cpu] [--out FILE]
 
 The library is built by the real importer (every default stage, then grouping) from
@@ -39,29 +39,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from albumtag.app import browse
+from albumtag.app.importer import import_folders
+from albumtag.app.open_set import acceptance_distance, enrolled_faces, library_tail
+from albumtag.app.people_actions import PeopleActions
+from albumtag.app.settings import EngineSettings
+from albumtag.app.training import personalise_command
+from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE
+from albumtag.evaluation.photo_sets import LabelledPhoto, labelled_set, staged_album
+from albumtag.evaluation.report import figures
+from albumtag.evaluation.splits import is_training_person
+from albumtag.evaluation.system_run import SystemRun, pick_face
+from albumtag.library.database import Library
+from albumtag.library.schema import CONFIRMED_BY, Feature, Person, PersonInstance, Photo
+from albumtag.library.vectors import from_blob
+from albumtag.runtime.providers import Device
+from bench.recognize import SHARED, lfw
 
-from sqlalchemy import select  # noqa: E402
-
-from albumtag.app import browse  # noqa: E402
-from albumtag.app.importer import import_folders  # noqa: E402
-from albumtag.app.open_set import acceptance_distance, enrolled_faces, library_tail  # noqa: E402
-from albumtag.app.people_actions import PeopleActions  # noqa: E402
-from albumtag.app.settings import EngineSettings  # noqa: E402
-from albumtag.app.training import personalise_command  # noqa: E402
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE  # noqa: E402
-from albumtag.evaluation.photo_sets import LabelledPhoto, labelled_set, staged_album  # noqa: E402
-from albumtag.evaluation.report import figures  # noqa: E402
-from albumtag.evaluation.splits import is_training_person  # noqa: E402
-from albumtag.evaluation.system_run import SystemRun, pick_face  # noqa: E402
-from albumtag.library.database import Library  # noqa: E402
-from albumtag.library.schema import CONFIRMED_BY, Feature, Person, PersonInstance, Photo  # noqa: E402
-from albumtag.library.vectors import from_blob  # noqa: E402
-from albumtag.runtime.providers import Device  # noqa: E402
-from bench.recognize import SHARED, lfw  # noqa: E402
-
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: the trainer runs from it
 SHOWN = ("accept_distance", "enrolled", "far_distractors", "tar_named", "wrong_named", "sugg_shown",
          "sugg_precision", "sugg_recall", "bcubed_precision", "bcubed_recall", "bcubed_f1", "clusters",
          "kshot_1", "kshot_5", "threshold", "open_set_far")

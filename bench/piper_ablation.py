@@ -6,7 +6,7 @@ body crop (``albumtag.vision.crop_pose``), the shipped poselet types fire on it,
 type's aligned crop is described like a body (CNN + colour), one part per type as the library
 stores them (``part:<type>``).
 
-    python bench/piper_ablation.py [--shared ../shared/data] [--seeds 5] [--device cpu]
+    python -m bench.piper_ablation [--shared ../shared/data] [--seeds 5] [--device cpu]
                                    [--no-reference]
 
 Part classifiers learn from 40% of each identity's instances, the fusion weights from 20%,
@@ -19,15 +19,12 @@ and never below the best single part.
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.evaluation import reference_system  # noqa: E402
-from albumtag.evaluation.composite import CompositeSet, FitCache, mean_ablation, pair_people  # noqa: E402
-from albumtag.evaluation.composite_data import (  # noqa: E402
+from albumtag.evaluation import reference_system
+from albumtag.evaluation.composite import CompositeSet, FitCache, mean_ablation, pair_people
+from albumtag.evaluation.composite_data import (
     composite_set,
     cuhk03_people,
     describe_bodies,

@@ -1,7 +1,7 @@
 """Recognition on the shared face sets: clustering BCubed, k-shot identification and open-set
 false accepts, AlbumTag beside the dlib approach, each set through ``albumtag-bench``.
 
-    python bench/recognize.py [--shared ../shared/data] [--sets NAME ...] [--max-per-person N]
+    python -m bench.recognize [--shared ../shared/data] [--sets NAME ...] [--max-per-person N]
                               [--device cpu] [--out FILE]
 
 Sets (folder-per-person; deepface's identities come from its labelled pairs):
@@ -19,16 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.evaluation.cli import evaluate  # noqa: E402
-from albumtag.evaluation.pairs import deepface_people  # noqa: E402
-from albumtag.evaluation.splits import is_training_person  # noqa: E402
+from albumtag.evaluation.cli import evaluate
+from albumtag.evaluation.pairs import deepface_people
+from albumtag.evaluation.splits import is_training_person
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SHOWN = ("people", "photos", "detection_rate", "bcubed_precision", "bcubed_recall", "bcubed_f1", "clusters",

@@ -1,7 +1,7 @@
 """Body re-identification: rank-1 (CMC) and mAP of the body descriptor, of the colour
 statistics alone and of both combined, on two val sets no model was trained on.
 
-    python bench/reid.py [--shared ../shared/data] [--models resources/models] [--device cpu]
+    python -m bench.reid [--shared ../shared/data] [--models resources/models] [--device cpu]
 
 - ``bodies-reid/data/val/all_imgs/<id>/*.png``: 12 people x 16 crops, all-vs-all (each crop a
   query against the 191 others). Each person's crops are two short sequences (``01_*`` and
@@ -25,7 +25,6 @@ COLOUR_WEIGHT).
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -33,19 +32,17 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.embed.body_colour import colour_stats_batch  # noqa: E402
-from albumtag.embed.body_descriptor import (  # noqa: E402
+from albumtag.embed.body_colour import colour_stats_batch
+from albumtag.embed.body_descriptor import (
     COLOUR_WEIGHT,
     BodyDescriptor,
     combine,
     describe_with_colour,
 )
-from albumtag.evaluation.composite_data import load_rgb  # noqa: E402
-from albumtag.vision.crop_pose import crop_detector, crop_pose  # noqa: E402
-from albumtag.vision.person_detector import PersonDetector  # noqa: E402
-from albumtag.vision.poselets import FiredPart, Poselets, crop_part, fire, load_poselets  # noqa: E402
+from albumtag.evaluation.composite_data import load_rgb
+from albumtag.vision.crop_pose import crop_detector, crop_pose
+from albumtag.vision.person_detector import PersonDetector
+from albumtag.vision.poselets import FiredPart, Poselets, crop_part, fire, load_poselets
 
 REID_VAL = "bodies-reid/data/val/all_imgs"
 CUHK03_VAL = "bodies-cuhk03/val"

@@ -2,7 +2,7 @@
 decode + thumbnail, faces (detect, align, describe), bodies (person detector + pose, body and
 part descriptors), grouping; then the bodies stage's own steps.
 
-    python bench/stage_timing.py DIR [--device cpu|cuda|auto] [--limit N]
+    python -m bench.stage_timing DIR [--device cpu|cuda|auto] [--limit N]
 
 The photos are imported into a temporary library by the real importer, in a process of its
 own (peak RSS of that process tree printed too). The bodies stage is then timed step by step
@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.app.stages.bodies import BodyJob, BodyStage  # noqa: E402
-from albumtag.app.stages.photo_batches import decode_for_analysis  # noqa: E402
-from albumtag.evaluation.photo_sets import LabelledPhoto  # noqa: E402
-from albumtag.evaluation.run_system import measure  # noqa: E402
-from albumtag.io.scan import scan_folder  # noqa: E402
-from albumtag.vision.face_detector import FaceDetector  # noqa: E402
+from albumtag.app.stages.bodies import BodyJob, BodyStage
+from albumtag.app.stages.photo_batches import decode_for_analysis
+from albumtag.evaluation.photo_sets import LabelledPhoto
+from albumtag.evaluation.run_system import measure
+from albumtag.io.scan import scan_folder
+from albumtag.vision.face_detector import FaceDetector
 
 BODY_STEPS = ("locate", "crops", "describe")
 

@@ -1,6 +1,6 @@
 """Face verification accuracy, AlbumTag vs dlib's own pipeline, on the same pairs.
 
-    python bench/verification.py [--shared ../shared/data] [--pairs 3000] [--seed 0] [--device cpu]
+    python -m bench.verification [--shared ../shared/data] [--pairs 3000] [--seed 0] [--device cpu]
 
 Sets: ``faces-lfw`` (``--pairs`` same-person + ``--pairs`` different-person pairs, fixed seed,
 drawn only among the people the trainer never learns from) and ``faces-deepface`` (every
@@ -15,20 +15,17 @@ Goal on LFW: >= 98.5% and within 0.3 points of dlib.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from albumtag.evaluation import reference_system  # noqa: E402
-from albumtag.evaluation.metrics import verification_accuracy  # noqa: E402
-from albumtag.evaluation.pairs import Pairs, deepface_pairs, lfw_pairs  # noqa: E402
-from albumtag.evaluation.photo_sets import LabelledPhoto  # noqa: E402
-from albumtag.evaluation.run_system import measure  # noqa: E402
-from albumtag.evaluation.system_run import SystemRun  # noqa: E402
+from albumtag.evaluation import reference_system
+from albumtag.evaluation.metrics import verification_accuracy
+from albumtag.evaluation.pairs import Pairs, deepface_pairs, lfw_pairs
+from albumtag.evaluation.photo_sets import LabelledPhoto
+from albumtag.evaluation.run_system import measure
+from albumtag.evaluation.system_run import SystemRun
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -9,9 +9,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # they always see the bundled models unless a test activates a version of its own.
 os.environ["ALBUMTAG_MODELS_HOME"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".no-trained-models")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -102,7 +102,8 @@ def offered_library(tmp_path: Path):
     with library.session() as session:
         ann_id = session.get(PersonInstance, 1).person_id
     PeopleActions(library).name_person(ann_id, "Ann")
-    add_faces(library, np.concatenate([synthetic_faces(rng, 6, later[None]), synthetic_faces(rng, 6, stranger[None])]), 11)
+    faces = np.concatenate([synthetic_faces(rng, 6, later[None]), synthetic_faces(rng, 6, stranger[None])])
+    add_faces(library, faces, 11)
     update_groups(library)
     with library.session() as session:
         later_id, stranger_id = session.get(PersonInstance, 11).person_id, session.get(PersonInstance, 17).person_id

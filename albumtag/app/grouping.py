@@ -374,7 +374,7 @@ def same_day_body_limits(params: GroupingParams) -> BodyLimits | None:
     return BodyLimits(body_acceptance(tail, 1, params.body_far), body_acceptance(tail, 1, DIFFERENT_CLOTHES))
 
 
-def update_groups(library: Library, params: GroupingParams = GroupingParams(),  # noqa: B008
+def update_groups(library: Library, params: GroupingParams = GroupingParams(),
                   full: bool = False) -> GroupingSummary:
     """Place the faces that arrived since the last run into groups (or, with ``full``, re-cluster
     every face, e.g. after the features changed) and store the groups as people.

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import delete, select
 
 from albumtag.app.albums import INSERT_CHUNK, ScanSummary, add_album, album_ids, reconcile_album
 from albumtag.app.grouping import GroupingSummary, update_groups
-from albumtag.app.settings import EngineSettings
 from albumtag.app.pipeline import Pipeline, RunSummary, Stage
 from albumtag.app.progress import CancelToken, Progress, ProgressCallback, ignore_progress
+from albumtag.app.settings import EngineSettings
 from albumtag.app.stages.bodies import BodyStage
 from albumtag.app.stages.decode import DecodeStage
 from albumtag.app.stages.faces import FaceStage
@@ -81,7 +81,7 @@ def reread_changed_sidecars(library: Library, album_id: int) -> int:
                                       PhotoStage.stage == REGIONS_STAGE)).all()
     written = sidecar_mtimes(root, [relpath for _, relpath, _ in read])
     stale = [photo_id for photo_id, relpath, read_at in read
-             if written.get(relpath, 0) > read_at.replace(tzinfo=timezone.utc).timestamp() * 1e9]
+             if written.get(relpath, 0) > read_at.replace(tzinfo=UTC).timestamp() * 1e9]
     with library.session() as session:
         for start in range(0, len(stale), INSERT_CHUNK):
             session.execute(delete(PhotoStage).where(PhotoStage.stage == REGIONS_STAGE,
@@ -92,7 +92,7 @@ def reread_changed_sidecars(library: Library, album_id: int) -> int:
 def import_folders(library: Library, folders: Sequence[Path], album_name: str | None = None,
                    progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None,
                    stages: Sequence[Stage] | None = None,
-                   settings: EngineSettings = EngineSettings()) -> ImportReport:  # noqa: B008
+                   settings: EngineSettings = EngineSettings()) -> ImportReport:
     """Add each folder as an album (idempotent) and import what is new or changed."""
     albums = [add_album(library, folder, album_name) for folder in folders]
     return _reconcile_and_run(library, albums, stages, progress, cancel, settings)
@@ -100,6 +100,6 @@ def import_folders(library: Library, folders: Sequence[Path], album_name: str | 
 
 def rescan(library: Library, progress: ProgressCallback = ignore_progress,
            cancel: CancelToken | None = None, stages: Sequence[Stage] | None = None,
-           settings: EngineSettings = EngineSettings()) -> ImportReport:  # noqa: B008
+           settings: EngineSettings = EngineSettings()) -> ImportReport:
     """Every album: find new, changed, moved and deleted files, then run what is due."""
     return _reconcile_and_run(library, album_ids(library), stages, progress, cancel, settings)

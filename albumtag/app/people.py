@@ -90,7 +90,8 @@ def _likely_names(session, rows: list) -> dict[int, tuple[int, str]]:
     names = {pid: name for pid, name, *_ in rows if name and pid in stats}
     unnamed = {pid: stats[pid] for pid, name, _, instances, _ in rows if not name and instances > 1 and pid in stats}
     refused = set(session.execute(
-        select(PersonInstance.person_id, TagDecision.person_id).join(TagDecision, TagDecision.instance_id == PersonInstance.id)
+        select(PersonInstance.person_id, TagDecision.person_id)
+        .join(TagDecision, TagDecision.instance_id == PersonInstance.id)
         .where(TagDecision.state == DecisionState.REJECTED, PersonInstance.person_id.is_not(None)).distinct()).all())
     params = GroupingParams()
     found = likely_people(unnamed, {pid: stats[pid] for pid in names}, params.join_radius, params.join_margin, refused)

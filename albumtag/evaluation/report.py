@@ -13,10 +13,10 @@ from albumtag.evaluation.metrics import (
     open_set_far,
     singletons_for_missing,
 )
-
-OPEN_SET_ENROL = 5  # photos enrolled per person in the leave-one-person-out trial
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.system_run import SystemRun
+
+OPEN_SET_ENROL = 5  # photos enrolled per person in the leave-one-person-out trial
 
 KEYS = ("people", "photos", "detection_rate", "bcubed_precision", "bcubed_recall", "bcubed_f1",
         "clusters", "kshot_1", "kshot_5", "open_set_far", "photos_per_s", "peak_rss_mb")

@@ -9,9 +9,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from albumtag import __version__
+from albumtag.gui.settings_store import saved_library_path
 from albumtag.library.database import Library
 from albumtag.library.errors import LibraryError
-from albumtag.gui.settings_store import saved_library_path
 from albumtag.paths import default_library_path, env_library_path
 from albumtag.runtime.resources import icon_path, sample_album_dir
 

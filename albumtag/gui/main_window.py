@@ -13,18 +13,18 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableWidgetItem, QTreeW
 
 from albumtag.app import browse
 from albumtag.app.importer import ImportReport, import_folders, rescan
-from albumtag.app.settings import EngineSettings
 from albumtag.app.people import list_people
+from albumtag.app.settings import EngineSettings
 from albumtag.app.status import library_status, photo_failures
-from albumtag.gui.models.photo_list_model import PhotoListModel
-from albumtag.gui.models.thumbnail_list_model import ItemRole
 from albumtag.gui.dialogs.settings_dialog import SettingsDialog
 from albumtag.gui.interop_controller import InteropController
+from albumtag.gui.models.photo_list_model import PhotoListModel
+from albumtag.gui.models.thumbnail_list_model import ItemRole
 from albumtag.gui.people_controller import PeopleController
-from albumtag.gui.training_controller import TrainingController
 from albumtag.gui.settings_store import load_engine_settings, save_engine_settings, save_library_path
 from albumtag.gui.text import plural
 from albumtag.gui.thumbnail_loader import ThumbnailLoader, pil_to_qimage
+from albumtag.gui.training_controller import TrainingController
 from albumtag.gui.views.main_window_view import MainWindowView
 from albumtag.gui.workers import Job, PipelineWorker
 from albumtag.io.decode import decode_file
@@ -300,7 +300,7 @@ class MainWindow(MainWindowView):
     def _import_failed(self, message: str) -> None:
         QMessageBox.warning(self, "AlbumTag", f"The import stopped: {message}\nFinished work is kept.")
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event) -> None:
         if self.worker is not None:
             self.worker.cancel()
             self.worker.thread.wait()

@@ -19,13 +19,12 @@ from albumtag.app.people_actions import PeopleActionError, PeopleActions
 from albumtag.gui.decision_writer import DecisionWriter
 from albumtag.gui.dialogs.name_dialog import NameDialog
 from albumtag.gui.models.people_model import FacesModel, PeopleModel
-from albumtag.gui.text import plural
 from albumtag.gui.models.thumbnail_list_model import ItemRole
+from albumtag.gui.text import plural
 from albumtag.gui.thumbnail_loader import ThumbnailLoader
 from albumtag.gui.views.faces_view import FacesView
 from albumtag.gui.views.people_view import PeopleView
 from albumtag.library.database import Library
-
 
 
 class PeopleController(QObject):
@@ -107,8 +106,8 @@ class PeopleController(QObject):
         # One instance per photo: a face, or a body suggested where the face does not show.
         self.faces_view.heading.setText(f"{person.label} — in {plural(len(faces), 'photo')}"
                                         + (f", {waiting} to review" if waiting else ""))
-        self.faces_view.name_button.setText("Rename…" if person.name else
-                                            f"Yes, {person.likely_name}…" if person.likely_name else "Name this person…")
+        offer = f"Yes, {person.likely_name}…" if person.likely_name else "Name this person…"
+        self.faces_view.name_button.setText("Rename…" if person.name else offer)
         self.faces_view.not_likely_button.setText(f"Not {person.likely_name}")
         self.faces_view.not_likely_button.setVisible(person.likely_name is not None)
         self.faces_model.set_items(faces)
@@ -124,7 +123,8 @@ class PeopleController(QObject):
 
     # ----- selections -------------------------------------------------------------------
     def _selected(self, grid) -> list:
-        return [index.data(ItemRole) for index in sorted(grid.selectionModel().selectedIndexes(), key=lambda i: i.row())]
+        indexes = sorted(grid.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [index.data(ItemRole) for index in indexes]
 
     def _selected_people(self) -> list[PersonSummary]:
         return self._selected(self.people_view.grid)

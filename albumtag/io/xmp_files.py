@@ -23,7 +23,7 @@ def embedded_packet(photo: Path) -> bytes | str | None:
     try:
         with Image.open(photo) as image:
             return embedded_xmp(image)
-    except Exception:  # noqa: BLE001 - an unreadable file names nobody; decode says why it is unreadable
+    except Exception:
         return None
 
 

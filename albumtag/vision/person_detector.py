@@ -6,7 +6,7 @@ people detector found 2 (5 false) and the Haar full-body and upper-body cascades
 and 3 (10 false). Apart from the back view, every HOG or Haar hit is a box about as tall as
 the head it lands on or smaller, and even the best head placement in their boxes would find
 at most 5 of 39. HOG and the cascades also left OpenCV with version 5. Measured by
-``python bench/person_detectors.py`` (which says how HOG and Haar boxes are scored).
+``python -m bench.person_detectors`` (which says how HOG and Haar boxes are scored).
 
 Steps (each in ``person_ops``): the photo and overlapping square tiles of it go through
 MediaPipe's BlazePose detector (one batched run); detections over ``detector_threshold``

@@ -3,7 +3,6 @@ day joins their group by clothes, and only when the photos are dated alike."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 

@@ -107,7 +107,7 @@ def test_photo_view_shows_every_face_boxed(qtbot, window, library, friends, monk
     assert window.pages.currentWidget() is window.photo_view
     for instance in (i for i in canvas.instances if i.face_box):  # hovering a face picks its person
         qtbot.mouseMove(canvas, canvas._rect(instance.face_box).center().toPoint())
-        qtbot.waitUntil(lambda: canvas.hovered == instance.id, timeout=2_000)
+        qtbot.waitUntil(lambda hovered=instance.id: canvas.hovered == hovered, timeout=2_000)
         assert instance.body_box is not None
 
 

@@ -18,8 +18,8 @@ from albumtag.recognize.fusion import (
     shipped_body_tail,
     shipped_weights,
 )
-from albumtag.recognize.open_set import ImpostorTail
 from albumtag.recognize.identify import GLOBAL_KIND, PiperIdentifier, default_weights, gather
+from albumtag.recognize.open_set import ImpostorTail
 from albumtag.recognize.piper import PartClassifier, learn_pooled_weights, learn_weights
 from albumtag.runtime.manifest import sha256_of
 

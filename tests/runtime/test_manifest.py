@@ -41,7 +41,8 @@ def test_the_app_runs_without_torch(tmp_path, shared_data) -> None:
         from albumtag.library.database import Library
         if __name__ == "__main__":
             library = Library.open(Path({str(tmp_path / "lib.albumtag")!r}))
-            report = import_folders(library, [Path({str(shared_data / "faces-knn/examples/knn_examples/train/biden")!r})])
+            biden = Path({str(shared_data / "faces-knn/examples/knn_examples/train/biden")!r})
+            report = import_folders(library, [biden])
             print(report.run.stages["faces"].done, report.groups.faces)
             assert "torch" not in [m for m in sys.modules if sys.modules[m] is not None]
     """)

@@ -115,7 +115,7 @@ def test_one_epoch_checkpoint_then_resume(tmp_path: Path, shared_data: Path, cap
     import trainer.facehead.train as train_module
     original = train_module.ProgressReporter.report
 
-    def report(self, step, *args, **kwargs):  # noqa: ANN001
+    def report(self, step, *args, **kwargs):
         original(self, step, *args, **kwargs)
         if step == steps_per_epoch + 1:
             raise Killed

@@ -105,10 +105,9 @@ def test_chips_agree_with_dlib_on_held_out_lfw_people() -> None:
     of the same faces, on people the template never saw (the odd half of the split)."""
     dlib = pytest.importorskip("dlib")
     pytest.importorskip("face_recognition_models")
-    from albumtag.vision.face_detector import FaceDetector
-    from trainer.faces.build_alignment import (
-        CHIP_PADDING, CHIP_SIZE, DlibReference, face_region_probes, match)
     from albumtag.evaluation.splits import is_training_person
+    from albumtag.vision.face_detector import FaceDetector
+    from trainer.faces.build_alignment import CHIP_PADDING, CHIP_SIZE, DlibReference, face_region_probes, match
     from trainer.images import read_rgb
 
     lfw = SHARED / "faces-lfw"

@@ -7,10 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from albumtag.vision.boxes import iou_matrix
 from albumtag.vision.body_box import (
-    Bodies, BodyBoxRule, load_rule, match_faces_to_bodies, person_instances,
+    Bodies,
+    BodyBoxRule,
+    load_rule,
+    match_faces_to_bodies,
+    person_instances,
 )
+from albumtag.vision.boxes import iou_matrix
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 RULE = BodyBoxRule(offsets=(-1.5, -1.0, 1.5, 3.0))

@@ -27,8 +27,8 @@ from albumtag.vision.face_detector import FaceDetection, FaceDetector
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
 from trainer.bodies.evaluate import GROUP_HEADS, head_owner
 from trainer.config import resolve
-from trainer.manifest import update_manifest
 from trainer.images import read_rgb
+from trainer.manifest import update_manifest
 
 GROUP_SHOTS = {"couple.jpg", "selfie-many-people.jpg"}
 

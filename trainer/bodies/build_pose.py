@@ -31,9 +31,9 @@ from trainer.bodies.mediapipe_models import LICENCE, ModelFile, extract
 from trainer.bodies.tflite_reader import read_graph
 from trainer.bodies.tflite_torch import TfliteModule
 from trainer.config import resolve
+from trainer.images import read_rgb
 from trainer.manifest import update_manifest
 from trainer.onnx_export import export_onnx
-from trainer.images import read_rgb
 
 PARITY_PHOTO = "faces-deepface/couple.jpg"
 PARITY_TOLERANCE = 2e-3  # relative to each output's largest magnitude

@@ -27,8 +27,8 @@ import cv2
 import numpy as np
 
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
-from trainer.manifest import update_manifest
 from trainer.images import read_rgb
+from trainer.manifest import update_manifest
 
 BBT = "group-bbt/examples/images"
 GROUP_HEADS: dict[str, dict[str, list[list[int]]]] = {

@@ -33,8 +33,8 @@ from albumtag.evaluation.splits import is_training_person
 from albumtag.vision.align import similarity_transform
 from albumtag.vision.face_detector import LANDMARK_ORDER, FaceDetection, FaceDetector
 from trainer.config import resolve
-from trainer.manifest import update_manifest
 from trainer.images import read_rgb
+from trainer.manifest import update_manifest
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25

@@ -23,9 +23,9 @@ from trainer.config import resolve
 from trainer.faces import build_alignment
 from trainer.faces.mtcnn_nets import PIXEL_MEAN, PIXEL_SCALE, ForExport, load_net
 from trainer.faces.mtcnn_weights import NET_NAMES, WeightsSource, download_wheel, load_state_dicts
+from trainer.images import read_rgb
 from trainer.manifest import update_manifest
 from trainer.onnx_export import export_onnx
-from trainer.images import read_rgb
 
 VERSION_PREFIX = "mtcnn-facenet-pytorch-"
 PARITY_PHOTO = "faces-deepface/couple.jpg"

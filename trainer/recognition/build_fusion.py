@@ -354,7 +354,8 @@ def build(config: dict[str, Any]) -> dict[str, Any]:
                           "clipped at 0, scaled to mean 1",
                 "body_open_set": f"80 quantiles of the distance between body vectors (body_descriptor + colour) "
                                  f"of different people, {CUHK03_VAL} {FUSION_HALF} half; acceptance for n "
-                                 f"confirmed bodies = ImpostorTail.threshold(n ** e, far) (nearest of n ** e independent "
+                                 f"confirmed bodies = ImpostorTail.threshold(n ** e, far) "
+                                 f"(nearest of n ** e independent "
                                  f"bodies), e fitted on the same half so the false-accept rate at "
                                  f"n = {', '.join(map(str, FIT_COUNTS))} is nearest the target",
                 "albums": {"seeds": seeds, "faces_removed": removals}},

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, FaceDescriptor
 from albumtag.app.stages.photo_batches import prefetched_batches
+from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, FaceDescriptor
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import CONFIRMED_BY, Album, Feature, PersonInstance, Photo
 from albumtag.library.vectors import to_blob

@@ -46,16 +46,16 @@ class PeopleModel(ThumbnailListModel[PersonSummary]):
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled if index.isValid() else base
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802 (Qt's name)
+    def mimeTypes(self) -> list[str]:
         return [PEOPLE_MIME]
 
-    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes) -> QMimeData:
         """Only the ids travel: pictures and Python objects do not serialise."""
         data = QMimeData()
         data.setData(PEOPLE_MIME, ",".join(str(self.item(i.row()).id) for i in indexes).encode())
         return data
 
-    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+    def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
 

@@ -20,8 +20,8 @@ from albumtag.gui.views.faces_view import FacesView
 from albumtag.gui.views.grids import icon_grid
 from albumtag.gui.views.people_view import PeopleView
 from albumtag.gui.views.photo_view import PhotoView
-from albumtag.gui.views.search_bar import SearchBar
 from albumtag.gui.views.progress_panel import ProgressPanel
+from albumtag.gui.views.search_bar import SearchBar
 
 STYLE = """
 QTreeWidget#sidebar { border: none; background: #f3f3f3; font-size: 13px; }

@@ -24,11 +24,11 @@ class PeopleGrid(QListView):
     def _from_here(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
         return event.source() is self
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._from_here(event):
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         target = self.indexAt(event.position().toPoint())
         dragged = {index.row() for index in self.selectedIndexes()}
         if self._from_here(event) and target.isValid() and target.row() not in dragged:
@@ -36,7 +36,7 @@ class PeopleGrid(QListView):
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         target = self.indexAt(event.position().toPoint())
         dragged = sorted({index.row() for index in self.selectedIndexes()} - {target.row()})
         if self._from_here(event) and target.isValid() and dragged:

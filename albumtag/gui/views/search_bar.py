@@ -9,10 +9,10 @@ from PySide6.QtWidgets import QCheckBox, QCompleter, QDateEdit, QHBoxLayout, QLa
 class PeopleCompleter(QCompleter):
     """Completes the name being typed after the last comma, keeping the ones before it."""
 
-    def splitPath(self, path: str) -> list[str]:  # noqa: N802 (Qt's name)
+    def splitPath(self, path: str) -> list[str]:
         return [path.split(",")[-1].strip()]
 
-    def pathFromIndex(self, index) -> str:  # noqa: N802
+    def pathFromIndex(self, index) -> str:
         typed = self.widget().text()
         before = [part.strip() for part in typed.split(",")[:-1] if part.strip()]
         return ", ".join([*before, index.data()]) + ", "

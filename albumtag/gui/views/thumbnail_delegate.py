@@ -29,7 +29,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         hint = index.data(Qt.ItemDataRole.SizeHintRole)
         return hint if isinstance(hint, QSize) else super().sizeHint(option, index)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
