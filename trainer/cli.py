@@ -15,11 +15,9 @@ from typing import Any
 from albumtag.library.errors import LibraryError
 from trainer.config import load_config, resolve
 from trainer.distributed import is_main_process, world_size
-from trainer.tasks import TASKS
+from trainer.tasks import INFO, TASKS, task_info
 
 ALL = "all"
-NO_SHARED_DATA = frozenset({"personalise"})  # tasks that read no shared data folder
-DISTRIBUTED = frozenset({"parts"})  # tasks that may run under torchrun (WORLD_SIZE > 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +51,7 @@ def task_config(task: str, args: argparse.Namespace, path: Path | None = None) -
 
 def missing_shared_data(task: str, config: dict[str, Any]) -> Path | None:
     """The shared data folder when the task needs it and it is not there."""
-    if task in NO_SHARED_DATA or "shared_data" not in config:
+    if not task_info(task).shared_data or "shared_data" not in config:
         return None
     folder = resolve(config, "shared_data")
     return None if folder.is_dir() else folder.resolve()
@@ -92,9 +90,10 @@ def run_task(task: str, config: dict[str, Any]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if world_size() > 1 and args.task not in DISTRIBUTED:
+    if world_size() > 1 and not task_info(args.task).distributed:
         if is_main_process():
-            print(f"trainer {args.task}: only {', '.join(sorted(DISTRIBUTED))} runs under torchrun "
+            distributed = sorted(name for name, info in INFO.items() if info.distributed)
+            print(f"trainer {args.task}: only {', '.join(distributed)} runs under torchrun "
                   f"(WORLD_SIZE={world_size()}); run it with plain python", file=sys.stderr)
         return 2
     if args.task == ALL:

@@ -1,9 +1,10 @@
 """``python -m trainer all``: every task in dependency order, then rebuilt vs shipped metrics.
 
-The order is :data:`ORDER`, filtered by what the registry (``trainer.tasks.TASKS``) holds when
-it runs, so a task that is not registered yet is skipped and one registered later joins
-without a change here; a registered task that :data:`ORDER` does not name runs after the
-named ones (alphabetically), and ``personalise``, which adapts one library, never runs.
+The order is what each task declares where it registers (``@register(NAME, order=N)`` in
+``trainer/tasks/``), read from the registry (``trainer.tasks.task_info``) when ``all`` runs, so
+a task that is not registered is skipped and one registered later joins without a change
+here; a registered task with no ``order`` runs after the numbered ones (alphabetically), and
+one registered with ``in_all=False`` (``personalise``, which adapts one library) never runs.
 
 Before the first task, the shipped manifest (``resources/models/manifest.json``, or
 ``--baseline FILE``) is read, since the tasks rewrite it when ``--out`` is the default; after
@@ -22,21 +23,22 @@ from typing import Any
 
 from trainer.compare import compare_metrics, format_comparison, unmatched_models
 from trainer.config import REPO_ROOT, resolve
+from trainer.tasks import task_info
 
 # Later tasks use the models of earlier ones: bodies' body-box rule the face detector (faces);
 # parts' poselets the pose models (bodies); open-set the face models; fusion the face, body,
-# pose and poselet models (faces, bodies, parts). The face head comes last. (bodies reads
-# them from --out; poselets, open-set and fusion from the models in use, resources/models
-# unless a Models > Train version is active: see trainer/README.md.)
-ORDER = ("faces", "bodies", "parts", "open-set", "fusion", "face-head")
-NOT_IN_ALL = frozenset({"personalise"})
+# pose and poselet models (faces, bodies, parts). The face head comes last. Each task's
+# ``order`` in trainer/tasks/ says so. (bodies reads them from --out; poselets, open-set and
+# fusion from the models in use, resources/models unless a Models > Train version is active:
+# see trainer/README.md.)
 SHIPPED_MANIFEST = REPO_ROOT / "resources" / "models" / "manifest.json"
 
 
 def task_order(registered: Iterable[str]) -> list[str]:
-    """The tasks ``all`` runs, in the order it runs them."""
-    names = set(registered) - NOT_IN_ALL
-    return [task for task in ORDER if task in names] + sorted(names - set(ORDER))
+    """The tasks ``all`` runs, in the order it runs them: by declared ``order``, then by name."""
+    names = {name for name in registered if task_info(name).in_all}
+    numbered = sorted((task_info(name).order, name) for name in names if task_info(name).order is not None)
+    return [name for _, name in numbered] + sorted(names - {name for _, name in numbered})
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

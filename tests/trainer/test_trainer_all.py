@@ -11,6 +11,7 @@ import pytest
 from trainer import cli
 from trainer.compare import MISSING, NEW, OUTSIDE, TIMING, WITHIN, compare_metrics, format_comparison
 from trainer.run_all import task_order
+from trainer.tasks import INFO, TaskInfo, task_info
 
 SHIPPED = {"schema": 1, "models": {
     "a": {"sha256": "1", "metrics": {"rank1": 0.90, "val": {"mAP": 0.50, "queries": 192}, "note": "text",
@@ -59,6 +60,17 @@ def test_all_runs_the_registered_tasks_in_dependency_order() -> None:
     assert task_order(registered) == ["faces", "bodies", "parts", "open-set", "zeta"]
     assert task_order([*registered, "face-head", "fusion"]) == [
         "faces", "bodies", "parts", "open-set", "fusion", "face-head", "zeta"]
+
+
+def test_each_task_declares_its_plumbing_where_it_registers(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert sorted(name for name, info in INFO.items() if info.distributed) == ["parts"]
+    assert sorted(name for name, info in INFO.items() if not info.shared_data) == ["personalise"]
+    assert sorted(name for name, info in INFO.items() if not info.in_all) == ["personalise"]
+    assert task_info("all") == task_info("not-registered") == TaskInfo()  # in all, by name; shared data; one process
+    monkeypatch.setitem(INFO, "zeta", TaskInfo(order=0))  # a task registered with an order joins there
+    assert task_order(["bodies", "faces", "zeta"]) == ["zeta", "faces", "bodies"]
+    monkeypatch.setitem(INFO, "zeta", TaskInfo(in_all=False))
+    assert task_order(["bodies", "faces", "zeta"]) == ["faces", "bodies"]
 
 
 @pytest.mark.parametrize(("rank1", "extra", "status"), [(0.9089, [], 0), (0.92, [], 1), (0.92, ["--no-compare"], 0)])

@@ -12,7 +12,7 @@ from typing import Any
 from trainer.tasks import register
 
 
-@register("bodies")
+@register("bodies", order=2)  # its body-box rule runs the face detector (faces)
 def build_bodies(config: dict[str, Any]) -> None:
     from albumtag.vision.person_detector import PersonDetector
     from trainer.bodies import build_body_box, build_pose, evaluate

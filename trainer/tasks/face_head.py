@@ -12,7 +12,7 @@ from typing import Any
 from trainer.tasks import register
 
 
-@register("face-head")
+@register("face-head", order=6)  # an experiment: last
 def build_face_head(config: dict[str, Any]) -> None:
     import torch
 

@@ -11,7 +11,7 @@ from typing import Any
 from trainer.tasks import register
 
 
-@register("faces")
+@register("faces", order=1)  # bodies, open-set and fusion use its face models
 def build_faces(config: dict[str, Any]) -> None:
     from trainer.faces import build_descriptor, build_detector
 

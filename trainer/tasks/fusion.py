@@ -10,7 +10,7 @@ from typing import Any
 from trainer.tasks import register
 
 
-@register("fusion")
+@register("fusion", order=5)  # uses the face, body, pose and poselet models
 def build_fusion(config: dict[str, Any]) -> None:
     from trainer.recognition import build_fusion as builder
 

@@ -7,7 +7,7 @@ from typing import Any
 from trainer.tasks import register
 
 
-@register("open-set")
+@register("open-set", order=4)  # uses the face models (faces)
 def build_open_set(config: dict[str, Any]) -> None:
     from trainer.recognition import build_open_set as builder
 

@@ -19,7 +19,7 @@ from trainer.tasks import register
 HALVES = ("reid", "poselets")
 
 
-@register("parts")
+@register("parts", order=3, distributed=True)  # poselets use the pose models (bodies)
 def build_parts(config: dict[str, Any]) -> None:
     only = config.get("only") or ""
     if only and only not in HALVES:

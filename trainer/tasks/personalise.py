@@ -7,7 +7,7 @@ from typing import Any
 from trainer.tasks import register
 
 
-@register("personalise")
+@register("personalise", in_all=False, shared_data=False)  # adapts one library
 def run_personalise(config: dict[str, Any]) -> None:
     from trainer.recognition.personalise import personalise
 
