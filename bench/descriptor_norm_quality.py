@@ -19,7 +19,7 @@ import numpy as np
 from albumtag.embed.face_descriptor import FaceDescriptor
 from albumtag.evaluation.splits import is_training_person
 from albumtag.vision.align import face_chip, load_template
-from albumtag.vision.face_detector import FaceDetector
+from albumtag.vision.mtcnn_detector import MtcnnDetector
 from trainer.images import read_rgb
 
 LFW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces-lfw"
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=150)
     args = parser.parse_args()
-    detector, template, descriptor = FaceDetector("cpu"), load_template(), FaceDescriptor("cpu")
+    detector, template, descriptor = MtcnnDetector("cpu"), load_template(), FaceDescriptor("cpu")
     people = sorted(p for p in LFW.iterdir() if p.is_dir() and not is_training_person(p.name))[:args.people]
     norms: dict[str, list[float]] = {name: [] for name in DEGRADATIONS}
     for person in people:

@@ -26,7 +26,7 @@ from albumtag.app.stages.photo_batches import decode_for_analysis
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.run_system import measure
 from albumtag.io.scan import scan_folder
-from albumtag.vision.face_detector import FaceDetector
+from albumtag.vision.mtcnn_detector import MtcnnDetector
 
 BODY_STEPS = ("locate", "crops", "describe")
 
@@ -34,7 +34,7 @@ BODY_STEPS = ("locate", "crops", "describe")
 def body_steps(paths: list[Path], device: str) -> tuple[dict[str, float], Counter]:
     """Seconds per bodies-stage step summed over the photos (the first photo is run once
     more beforehand, to create the sessions), and how many crops of each kind were described."""
-    stage, faces = BodyStage(device), FaceDetector(device)
+    stage, faces = BodyStage(device), MtcnnDetector(device)
     seconds, kinds = dict.fromkeys(BODY_STEPS, 0.0), Counter()
     for k, path in enumerate([paths[0], *paths]):
         decoded = decode_for_analysis(str(path))

@@ -14,12 +14,12 @@ that level looks for, and crops reaching past the photo are filled black too (as
 original MTCNN pads): faces cut by the frame, or filling it entirely (tight crops), are still
 seen whole, at negligible cost. Black beat a replicated edge on our photos (it found a face
 cut by the frame in ``selfie-many-people.jpg`` and one more tight 112 px crop); 3 or 6 px
-borders found fewer. Results are in the original photo's pixels.
+borders found fewer. Results are ``FaceDetection`` values in the original photo's pixels.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -28,31 +28,10 @@ import numpy as np
 from albumtag.runtime.inference_model import InferenceModel
 from albumtag.runtime.providers import Device
 from albumtag.vision import mtcnn_ops as ops
-
-LANDMARK_ORDER = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
-"""MTCNN's landmark order; left/right as seen in the image (``left_eye`` is the subject's right
-eye), eye points are eye centres and ``nose`` is the nose tip."""
+from albumtag.vision.face_detection import FaceDetection
 
 BORDER_MODE = cv2.BORDER_CONSTANT
 BATCH = 1024  # crops per RNet/ONet run: bounds memory when many photos are batched
-
-
-@dataclass(frozen=True, eq=False)
-class FaceDetection:
-    """One face: box ``x1, y1, x2, y2`` (float, original pixels, may extend past the frame
-    for a face cut by it), landmarks ``[5, 2]`` (x, y) in ``LANDMARK_ORDER``, ONet's score."""
-
-    box: tuple[float, float, float, float]
-    landmarks: np.ndarray = field(repr=False)
-    score: float
-
-    @property
-    def width(self) -> float:
-        return self.box[2] - self.box[0]
-
-    @property
-    def height(self) -> float:
-        return self.box[3] - self.box[1]
 
 
 class PNet(InferenceModel):
@@ -109,8 +88,9 @@ def _check_image(image: np.ndarray) -> None:
         raise ValueError(f"expected an RGB uint8 HxWx3 array, got {image.dtype} {image.shape}")
 
 
-class FaceDetector:
-    """MTCNN on onnxruntime; ``detect`` one photo or ``detect_batch`` several."""
+class MtcnnDetector:
+    """MTCNN on onnxruntime, a ``FaceDetector`` (``albumtag.vision.face_detection``): ``detect``
+    one photo or ``detect_batch`` several; scores are ONet's, landmarks in ``LANDMARK_ORDER``."""
 
     def __init__(
         self,

@@ -31,10 +31,10 @@ def test_faces_task_rebuilds_the_shipped_models(tmp_path: Path, shared_data: Pat
     assert np.abs(np.array(template["points"]) - np.array(reference["points"])).max() < 3.0
 
     from albumtag.io.decode import decode_file, to_array
-    from albumtag.vision.face_detector import FaceDetector
+    from albumtag.vision.mtcnn_detector import MtcnnDetector
 
     image = to_array(decode_file(shared_data / "faces-knn/examples/knn_examples/train/biden/biden.jpg")[1])
-    assert len(FaceDetector("cpu", models_root=out).detect(image)) == 1
+    assert len(MtcnnDetector("cpu", models_root=out).detect(image)) == 1
 
 
 def test_unknown_task_and_missing_config_are_clear_errors(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from albumtag.vision.align import AlignmentTemplate, face_chip, load_template, similarity_transform
-from albumtag.vision.face_detector import LANDMARK_ORDER
+from albumtag.vision.face_detection import LANDMARK_ORDER
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -106,7 +106,7 @@ def test_chips_agree_with_dlib_on_held_out_lfw_people() -> None:
     dlib = pytest.importorskip("dlib")
     pytest.importorskip("face_recognition_models")
     from albumtag.evaluation.splits import is_training_person
-    from albumtag.vision.face_detector import FaceDetector
+    from albumtag.vision.mtcnn_detector import MtcnnDetector
     from trainer.faces.build_alignment import CHIP_PADDING, CHIP_SIZE, DlibReference, face_region_probes, match
     from trainer.images import read_rgb
 
@@ -114,7 +114,7 @@ def test_chips_agree_with_dlib_on_held_out_lfw_people() -> None:
     if not lfw.is_dir():
         pytest.skip(f"LFW not found at {lfw}")
     held_out = [p for p in sorted(lfw.iterdir()) if not is_training_person(p.name)][::8][:80]
-    detector, reference, tpl = FaceDetector(device="cpu"), DlibReference(), load_template()
+    detector, reference, tpl = MtcnnDetector(device="cpu"), DlibReference(), load_template()
     probes = face_region_probes()
     displacement, correlation = [], []
     for person in held_out:

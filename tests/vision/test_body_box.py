@@ -67,12 +67,12 @@ def test_group_photos_link_each_face_to_its_own_body() -> None:
     exactly one person instance, and a face paired with a body is paired with its own person's
     (both in the same hand-labelled head box). 30 of the 33 faces get a body; the other three
     belong to people the detector misses (see test_person_detector)."""
-    from albumtag.vision.face_detector import FaceDetector
+    from albumtag.vision.mtcnn_detector import MtcnnDetector
     from albumtag.vision.person_detector import PersonDetector
     from trainer.bodies.evaluate import GROUP_HEADS, head_owner
     from trainer.images import read_rgb
 
-    faces_model, bodies_model, rule = FaceDetector(device="cpu"), PersonDetector(device="cpu"), load_rule()
+    faces_model, bodies_model, rule = MtcnnDetector(device="cpu"), PersonDetector(device="cpu"), load_rule()
     paired = total = 0
     for name, heads in GROUP_HEADS.items():
         image = read_rgb(SHARED / name)

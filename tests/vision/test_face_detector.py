@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from albumtag.vision.face_detector import LANDMARK_ORDER, FaceDetection, FaceDetector
+from albumtag.vision.face_detection import LANDMARK_ORDER, FaceDetection, FaceDetector
+from albumtag.vision.face_detectors import DEFAULT_DETECTOR, DETECTORS, create_face_detector
+from albumtag.vision.mtcnn_detector import MtcnnDetector
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 DEEPFACE = SHARED / "faces-deepface"
@@ -48,11 +50,11 @@ def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 
 
 @pytest.fixture(scope="module")
-def detector() -> FaceDetector:
-    return FaceDetector(device="cpu")
+def detector() -> MtcnnDetector:
+    return MtcnnDetector(device="cpu")
 
 
-def test_recall_on_labelled_single_person_photos(detector: FaceDetector) -> None:
+def test_recall_on_labelled_single_person_photos(detector: MtcnnDetector) -> None:
     photos = labelled_deepface_photos() + sorted((KNN / "train").glob("*/*"))
     assert len(photos) == 70
     missed = []
@@ -84,12 +86,12 @@ GROUP_COUNTS = {
 
 
 @pytest.mark.parametrize("relative", sorted(GROUP_COUNTS))
-def test_group_photo_face_counts(detector: FaceDetector, relative: str) -> None:
+def test_group_photo_face_counts(detector: MtcnnDetector, relative: str) -> None:
     faces = detector.detect(load_rgb(SHARED / relative))
     assert len(faces) == GROUP_COUNTS[relative]
 
 
-def test_detections_are_well_formed(detector: FaceDetector) -> None:
+def test_detections_are_well_formed(detector: MtcnnDetector) -> None:
     image = load_rgb(DEEPFACE / "couple.jpg")
     faces = detector.detect(image)
     assert all(isinstance(f, FaceDetection) for f in faces)
@@ -107,7 +109,7 @@ def test_detections_are_well_formed(detector: FaceDetector) -> None:
         assert ((face.landmarks >= [x1, y1]) & (face.landmarks <= [x2, y2])).all()
 
 
-def test_tight_crops_yield_one_face(detector: FaceDetector) -> None:
+def test_tight_crops_yield_one_face(detector: MtcnnDetector) -> None:
     """112x112 aligned crops where the face fills the image (the border lets PNet see it)."""
     crops = [sorted(person.iterdir())[1] for person in sorted((SHARED / "faces-crops-dev").iterdir())]
     assert len(crops) == 12
@@ -118,7 +120,7 @@ def test_tight_crops_yield_one_face(detector: FaceDetector) -> None:
         assert x1 < 56 < x2 and y1 < 56 < y2 and faces[0].width > 60
 
 
-def test_exif_rotated_photo_gives_an_upright_box(detector: FaceDetector, tmp_path: Path) -> None:
+def test_exif_rotated_photo_gives_an_upright_box(detector: MtcnnDetector, tmp_path: Path) -> None:
     upright = load_rgb(KNN / "train" / "obama" / "obama.jpg")
     # Orientation 6: the stored pixels must be turned 90 degrees clockwise to be upright,
     # i.e. they are the upright photo turned counter-clockwise.
@@ -135,7 +137,7 @@ def test_exif_rotated_photo_gives_an_upright_box(detector: FaceDetector, tmp_pat
     assert found[0].landmarks[0, 1] < found[0].landmarks[3, 1]  # eyes above the mouth
 
 
-def test_large_photo_is_capped_but_reported_in_original_pixels(detector: FaceDetector) -> None:
+def test_large_photo_is_capped_but_reported_in_original_pixels(detector: MtcnnDetector) -> None:
     small = load_rgb(SHARED / "group-bbt/examples/images/bbt3.jpg")  # 594 x 383
     factor = 6.7  # about 10 MP; detected on a 1600 px working copy
     large = np.asarray(Image.fromarray(small).resize(
@@ -149,7 +151,7 @@ def test_large_photo_is_capped_but_reported_in_original_pixels(detector: FaceDet
         assert max(iou(tuple(v / factor for v in big.box), reference.box) for big in found) > 0.75
 
 
-def test_batch_matches_single_photos(detector: FaceDetector) -> None:
+def test_batch_matches_single_photos(detector: MtcnnDetector) -> None:
     images = [load_rgb(SHARED / "group-bbt/examples/images/bbt2.jpg"),
               load_rgb(KNN / "train/biden/biden.jpg")]
     batched = detector.detect_batch(images)
@@ -161,7 +163,7 @@ def test_batch_matches_single_photos(detector: FaceDetector) -> None:
             np.testing.assert_allclose(a.landmarks, b.landmarks, atol=0.05)
 
 
-def test_no_face_in_a_blank_or_tiny_image(detector: FaceDetector) -> None:
+def test_no_face_in_a_blank_or_tiny_image(detector: MtcnnDetector) -> None:
     assert detector.detect(np.full((300, 400, 3), 128, np.uint8)) == []
     assert detector.detect(np.zeros((5, 5, 3), np.uint8)) == []
     assert detector.detect_batch([]) == []
@@ -170,6 +172,14 @@ def test_no_face_in_a_blank_or_tiny_image(detector: FaceDetector) -> None:
 
 
 def test_runtime_modules_import_neither_torch_nor_dlib() -> None:
-    code = ("import sys, albumtag.vision.face_detector, albumtag.vision.align, albumtag.vision.mtcnn_ops; "
+    code = ("import sys, albumtag.vision.face_detectors, albumtag.vision.align, albumtag.vision.mtcnn_ops; "
             "bad = {'torch', 'dlib'} & set(sys.modules); assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_mtcnn_is_the_default_face_detector(detector: MtcnnDetector) -> None:
+    assert isinstance(detector, FaceDetector)
+    assert DETECTORS[DEFAULT_DETECTOR] is MtcnnDetector
+    assert isinstance(create_face_detector("cpu"), MtcnnDetector)
+    with pytest.raises(ValueError, match="unknown face detector"):
+        create_face_detector("cpu", name="no-such-detector")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from albumtag.vision.face_detector import FaceDetector
+from albumtag.vision.mtcnn_detector import MtcnnDetector
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
 from trainer.bodies.evaluate import BACK_VIEW_BODY, GROUP_HEADS, back_view_photo, score_photo
 from trainer.images import read_rgb
@@ -66,7 +66,7 @@ def test_back_view_is_a_person_with_keypoints_and_no_face(detector: PersonDetect
     visible = person.keypoints[person.keypoints[:, 2] > 0.5]
     assert len(visible) >= 15
     assert (visible[:, 0] > x1 - 20).all() and (visible[:, 0] < x2 + 20).all()
-    assert FaceDetector(device="cpu").detect(back_view) == []
+    assert MtcnnDetector(device="cpu").detect(back_view) == []
 
 
 def test_keypoints_put_the_nose_in_the_head(group_results: dict[str, list[PersonDetection]]) -> None:

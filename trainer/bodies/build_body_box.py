@@ -23,7 +23,8 @@ import numpy as np
 from albumtag.vision import person_ops as ops
 from albumtag.vision.body_box import Bodies, BodyBoxRule, match_faces_to_bodies
 from albumtag.vision.boxes import iou_matrix
-from albumtag.vision.face_detector import FaceDetection, FaceDetector
+from albumtag.vision.face_detection import FaceDetection
+from albumtag.vision.mtcnn_detector import MtcnnDetector
 from albumtag.vision.person_detector import PersonDetection, PersonDetector
 from trainer.bodies.evaluate import GROUP_HEADS, head_owner
 from trainer.config import resolve
@@ -66,7 +67,7 @@ def relative_offsets(face_box: tuple[float, ...], body: np.ndarray) -> np.ndarra
     return (body - np.concatenate([centre, centre])) / np.concatenate([size, size])
 
 
-def collect(photos: list[Path], faces: FaceDetector, bodies: PersonDetector) -> tuple[np.ndarray, list]:
+def collect(photos: list[Path], faces: MtcnnDetector, bodies: PersonDetector) -> tuple[np.ndarray, list]:
     """Offsets ``[pairs, 4]`` of every vouched pair, and the clipped-box IoU data to score
     the rule later: the detected (clipped) body box of each pair, with its face and photo size."""
     offsets, samples = [], []
@@ -85,7 +86,7 @@ def mean_iou(rule: BodyBoxRule, samples: list) -> float:
     return float(np.mean(ious))
 
 
-def group_matching(rule: BodyBoxRule, faces: FaceDetector, bodies: PersonDetector, shared: Path) -> dict[str, int]:
+def group_matching(rule: BodyBoxRule, faces: MtcnnDetector, bodies: PersonDetector, shared: Path) -> dict[str, int]:
     """On the group photos: faces, faces matched to a body, and matched to the right one."""
     counts = {"faces": 0, "matched": 0, "right_body": 0}
     for name, heads in GROUP_HEADS.items():
@@ -105,7 +106,7 @@ def group_matching(rule: BodyBoxRule, faces: FaceDetector, bodies: PersonDetecto
 def build(config: dict[str, Any]) -> None:
     models_root = resolve(config, "out")
     shared = resolve(config, "shared_data")
-    faces = FaceDetector(device="cpu", models_root=models_root)
+    faces = MtcnnDetector(device="cpu", models_root=models_root)
     bodies = PersonDetector(device="cpu", models_root=models_root)
     photos = training_photos(shared)
     offsets, samples = collect(photos, faces, bodies)

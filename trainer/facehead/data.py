@@ -81,9 +81,9 @@ def central_chips(paths: list[Path], models_root: Path | None = None) -> tuple[n
     centre (found [N], chips [N, 150, 150, 3] uint8, zeros where no face)."""
     from albumtag.app.stages.faces import PHOTOS_PER_BATCH, FaceJob
     from albumtag.vision.align import face_chip, load_template
-    from albumtag.vision.face_detector import FaceDetector
+    from albumtag.vision.mtcnn_detector import MtcnnDetector
 
-    detector, template = FaceDetector("cpu", models_root), load_template(models_root)
+    detector, template = MtcnnDetector("cpu", models_root), load_template(models_root)
     found = np.zeros(len(paths), bool)
     chips = np.zeros((len(paths), 150, 150, 3), np.uint8)
     jobs = [FaceJob(k, str(p)) for k, p in enumerate(paths)]

@@ -31,7 +31,8 @@ import numpy as np
 from albumtag.evaluation.reference_system import dlib_model_path
 from albumtag.evaluation.splits import is_training_person
 from albumtag.vision.align import similarity_transform
-from albumtag.vision.face_detector import LANDMARK_ORDER, FaceDetection, FaceDetector
+from albumtag.vision.face_detection import LANDMARK_ORDER, FaceDetection
+from albumtag.vision.mtcnn_detector import MtcnnDetector
 from trainer.config import resolve
 from trainer.images import read_rgb
 from trainer.manifest import update_manifest
@@ -113,7 +114,7 @@ def training_photos(lfw: Path, max_people: int | None = None) -> list[Path]:
 
 
 def chip_points(
-    photos: list[Path], detector: FaceDetector, reference: DlibReference
+    photos: list[Path], detector: MtcnnDetector, reference: DlibReference
 ) -> tuple[np.ndarray, list[str]]:
     """MTCNN's landmarks in dlib's chip frame, ``[faces, 5, 2]``, one per face both found,
     and the person (folder name) of each."""
@@ -205,7 +206,7 @@ def template_document(points: np.ndarray, people: list[str]) -> dict[str, Any]:
 def build(config: dict[str, Any]) -> None:
     models_root = resolve(config, "out")
     photos = training_photos(resolve(config, "shared_data") / "faces-lfw", config.get("alignment_people"))
-    detector = FaceDetector(device="cpu", models_root=models_root)
+    detector = MtcnnDetector(device="cpu", models_root=models_root)
     points, people = chip_points(photos, detector, DlibReference())
     document = template_document(points, people)
     path = models_root / "face_alignment" / "template.json"

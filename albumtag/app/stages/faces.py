@@ -27,7 +27,8 @@ from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
 from albumtag.vision.align import face_chip, load_template
 from albumtag.vision.boxes import iou_matrix
-from albumtag.vision.face_detector import FaceDetection, FaceDetector
+from albumtag.vision.face_detection import FaceDetection, FaceDetector
+from albumtag.vision.face_detectors import create_face_detector
 from albumtag.vision.face_quality import QualitySignals, face_size, quality_score, sharpness, yaw_ratio
 
 STAGE_NAME = "faces"
@@ -62,7 +63,7 @@ class FaceStage(Stage[FaceJob, FaceResult]):
     commit_every = 16
 
     def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None) -> None:
-        self.detector = FaceDetector(device, models_root)
+        self.detector: FaceDetector = create_face_detector(device, models_root)
         self.template = load_template(models_root)
         self.descriptor = FaceDescriptor(device, models_root)
         self._model_ids: dict[str, int] = {}
