@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from albumtag.io.atomic import write_atomic
 from trainer.facehead.data import FaceMaps
 from trainer.facehead.loss import head_loss, template_loss
 from trainer.facehead.model import FaceHead, apply_kernels, personalise, solve_commonality
@@ -60,9 +61,9 @@ def build_model(config: dict[str, Any], classes: int) -> FaceHead:
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    torch.save(state, temporary)
-    temporary.replace(path)
+    """Atomically, so a kill during the write leaves the previous epoch's checkpoint (no fsync:
+    a cache, rebuilt if lost)."""
+    write_atomic(path, lambda handle: torch.save(state, handle), durable=False)
 
 
 def train(config: dict[str, Any], data: FaceMaps, folder: Path, log=print) -> tuple[FaceHead, dict[str, Any]]:

@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import time
 from dataclasses import dataclass
 from itertools import islice
@@ -33,6 +32,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from albumtag.io.atomic import write_atomic
 from trainer import distributed
 from trainer.config import load_config, resolve
 from trainer.cpu_isa import cpu_isa
@@ -118,11 +118,9 @@ class TrainingResult:
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
-    """Atomically, so a kill during the write leaves the previous epoch's checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    torch.save(state, temporary)
-    os.replace(temporary, path)
+    """Atomically, so a kill during the write leaves the previous epoch's checkpoint (no fsync:
+    a cache, rebuilt if lost)."""
+    write_atomic(path, lambda handle: torch.save(state, handle), durable=False)
 
 
 def _seed(seed: int) -> None:
