@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from albumtag.app.grouping import Faces, GroupingParams, group_labels, load_faces
+from albumtag.app.grouping import load_instances
 from albumtag.app.importer import import_folders
 from albumtag.app.settings import EngineSettings
 from albumtag.app.stages.decode import DecodeStage
@@ -33,6 +33,7 @@ from albumtag.evaluation.splits import is_training_person
 from albumtag.evaluation.system_run import pick_face
 from albumtag.library.database import Library
 from albumtag.library.schema import PersonInstance, Photo
+from albumtag.recognize.grouping import GroupingParams, Instances, group_labels
 from albumtag.runtime.providers import Device
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -60,7 +61,7 @@ def development_photos(lfw: Path, per_person: int, distractors: int) -> list[Lab
     return people + others
 
 
-def imported_faces(photos: list[LabelledPhoto], work: Path, device: str) -> tuple[Faces, list[int | None]]:
+def imported_faces(photos: list[LabelledPhoto], work: Path, device: str) -> tuple[Instances, list[int | None]]:
     """Every face of the photos, and for each photo the position of its largest face."""
     album = work / "album"
     album.mkdir()
@@ -69,7 +70,7 @@ def imported_faces(photos: list[LabelledPhoto], work: Path, device: str) -> tupl
     stages = [DecodeStage(library.thumbnails_dir), FaceStage(device), RegionStage()]
     import_folders(library, [album], stages=stages, settings=EngineSettings(device=Device(device)))
     with library.session() as session:
-        faces = load_faces(session)
+        faces = load_instances(session)
         rows = session.execute(
             select(PersonInstance.id, Photo.relpath, PersonInstance.face_x1, PersonInstance.face_y1,
                    PersonInstance.face_x2, PersonInstance.face_y2)

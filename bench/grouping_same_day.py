@@ -37,7 +37,6 @@ from pathlib import Path
 
 import numpy as np
 
-from albumtag.app.grouping import Faces, GroupingParams, group_labels, same_day_body_limits
 from albumtag.evaluation.composite_data import (
     EVALUATION_HALF,
     FUSION_HALF,
@@ -48,6 +47,7 @@ from albumtag.evaluation.composite_data import (
 )
 from albumtag.evaluation.metrics import bcubed
 from albumtag.evaluation.system_run import SystemRun
+from albumtag.recognize.grouping import GroupingParams, Instances, group_labels, same_day_body_limits
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "bench"
@@ -129,7 +129,7 @@ class Described:
         return self.face.vectors[rows[self.face.found[rows]]].mean(axis=0)
 
 
-def instances(series: Days, described: Described, hidden: float, seed: int) -> Faces:
+def instances(series: Days, described: Described, hidden: float, seed: int) -> Instances:
     """The app's grouping input for the series, with ``hidden`` of the faces removed."""
     face_rows = np.array([described.face_rows[p] for p in series.faces])
     vectors = described.face.vectors[face_rows].astype(np.float32)
@@ -137,21 +137,21 @@ def instances(series: Days, described: Described, hidden: float, seed: int) -> F
     seen = described.face.found[face_rows] & (np.random.default_rng([seed, 1]).random(len(vectors)) >= hidden)
     vectors[~seen] = np.nan
     n = len(vectors)
-    return Faces(instance_ids=np.arange(n), photo_ids=series.photos, vectors=vectors, quality=np.ones(n),
-                 person_ids=np.full(n, -1), fixed=np.zeros(n, bool), days=series.days,
-                 bodies=body.astype(np.float32))
+    return Instances(instance_ids=np.arange(n), photo_ids=series.photos, vectors=vectors, quality=np.ones(n),
+                     person_ids=np.full(n, -1), fixed=np.zeros(n, bool), days=series.days,
+                     bodies=body.astype(np.float32))
 
 
-def score(series: Days, faces: Faces, labels: np.ndarray, teams: list[tuple[str, ...]]) -> list[float]:
+def score(series: Days, grouped: Instances, labels: np.ndarray, teams: list[tuple[str, ...]]) -> list[float]:
     """BCubed F1, precision, recall; of the faceless instances, the shares in a group whose
     majority is their own person, and in someone else's; of the teams of two, the share
     merged (each one's most frequent group the same)."""
     result = bcubed(series.people, labels.tolist())
     majority = {}
-    for label in np.unique(labels[faces.has_face]).tolist():
-        members = [series.people[k] for k in np.flatnonzero((labels == label) & faces.has_face)]
+    for label in np.unique(labels[grouped.has_face]).tolist():
+        members = [series.people[k] for k in np.flatnonzero((labels == label) & grouped.has_face)]
         majority[label] = max(set(members), key=members.count)
-    faceless = np.flatnonzero(~faces.has_face)
+    faceless = np.flatnonzero(~grouped.has_face)
     joined = [k for k in faceless if int(labels[k]) in majority]
     right = sum(majority[int(labels[k])] == series.people[k] for k in joined)
     share = max(len(faceless), 1)

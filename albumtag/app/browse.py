@@ -133,7 +133,7 @@ def suggestion_score(distance: float, accept: float) -> float:
 
 
 # A faceless instance the grouping put with a person joined by a same-day body under the body
-# acceptance (app.grouping): as sure as a face at the acceptance distance, 0.5 on this scale.
+# acceptance (recognize.grouping): as sure as a face at the acceptance distance, 0.5 on this scale.
 SAME_DAY_BODY_SCORE = 0.5
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from albumtag.app.grouping import GROUP_STATS_KEY, GroupingParams
+from albumtag.app.grouping import GROUP_STATS_KEY
 from albumtag.library.database import Library
 from albumtag.library.schema import Album, DecisionState, LibraryInfo, Person, PersonInstance, Photo, TagDecision
+from albumtag.recognize.grouping import GroupingParams
 from albumtag.recognize.likely_names import likely_people, stats_from_json
 
 Box = tuple[float, float, float, float]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from albumtag.app.grouping import GroupingParams
+from albumtag.recognize.grouping import GroupingParams
 from albumtag.runtime.providers import Device
 
 

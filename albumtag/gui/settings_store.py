@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from albumtag.app.grouping import GroupingParams
 from albumtag.app.settings import EngineSettings
+from albumtag.recognize.grouping import GroupingParams
 from albumtag.runtime.providers import Device
 
 ORGANISATION, APPLICATION = "AlbumTag", "AlbumTag"

@@ -11,12 +11,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from albumtag.app.browse import person_faces
-from albumtag.app.grouping import GroupingParams, update_groups
+from albumtag.app.grouping import update_groups
 from albumtag.app.importer import import_folders
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.evaluation.scenes import burst_shot, mirrored_with_face_covered
 from albumtag.library.database import Library
 from albumtag.library.schema import Feature, PersonInstance, Photo
+from albumtag.recognize.grouping import GroupingParams
 
 DAY = datetime(2024, 6, 1, 10, 0)
 

@@ -205,10 +205,10 @@ def test_search_finds_photos_with_all_the_named_people(qtbot, window, library, f
 def test_settings_are_persisted(qtbot, tmp_path, monkeypatch) -> None:
     from PySide6.QtCore import QSettings
 
-    from albumtag.app.grouping import GroupingParams
     from albumtag.app.settings import EngineSettings
     from albumtag.gui.dialogs.settings_dialog import SettingsDialog
     from albumtag.gui.settings_store import load_engine_settings, save_engine_settings
+    from albumtag.recognize.grouping import GroupingParams
     from albumtag.runtime.providers import Device
 
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

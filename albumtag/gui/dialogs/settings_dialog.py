@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from albumtag.app.grouping import GroupingParams
 from albumtag.app.settings import EngineSettings
+from albumtag.recognize.grouping import GroupingParams
 from albumtag.runtime.providers import Device
 
 DEVICE_LABELS = {Device.AUTO: "Automatic (GPU when available)", Device.CPU: "CPU only", Device.CUDA: "GPU (CUDA)"}
