@@ -119,17 +119,32 @@ def _starts(length: int, side: int, step: int) -> list[int]:
     return starts
 
 
-def tile_regions(height: int, width: int, fractions: Sequence[float], overlap: float = 0.5) -> list[Region]:
+# The cost bound on tiling: the whole photo plus at most this many tiles (a 16:9 photo at the
+# working size takes 24, a 3:1 panorama 42), and no tile thinner than a person can be seen in.
+# A photo whose tiles at some scale would pass the cap (a very wide panorama) skips that scale
+# and the finer ones, so one photo never costs more than MAX_TILES + 1 detector runs.
+MAX_TILES = 48
+MIN_TILE_SIDE = 16
+
+
+def tile_regions(height: int, width: int, fractions: Sequence[float], overlap: float = 0.5,
+                 max_tiles: int = MAX_TILES) -> list[Region]:
     """The whole photo, then square tiles whose side is each fraction of the short side,
     overlapping by ``overlap``: a person too small for the whole-photo pass is large enough
-    in a tile, and one cut by a tile's edge is whole in its neighbour."""
+    in a tile, and one cut by a tile's edge is whole in its neighbour. Tiles thinner than
+    ``MIN_TILE_SIDE``, and scales that would pass ``max_tiles`` tiles in all, are left out."""
     regions = [Region(0, 0, width, height)]
     for fraction in fractions:
         side = max(1, int(min(height, width) * fraction))
         if side == min(height, width) == max(height, width):
             continue  # a square photo's full-size tile is the photo itself
+        if side < MIN_TILE_SIDE:
+            break
         step = max(1, int(side * (1 - overlap)))
-        regions += [Region(x, y, side, side) for y in _starts(height, side, step) for x in _starts(width, side, step)]
+        xs, ys = _starts(width, side, step), _starts(height, side, step)
+        if len(regions) - 1 + len(xs) * len(ys) > max_tiles:
+            break  # finer scales only add more tiles
+        regions += [Region(x, y, side, side) for y in ys for x in xs]
     return regions
 
 

@@ -54,6 +54,18 @@ def test_tiles_cover_the_photo_at_every_scale() -> None:
     assert ops.tile_regions(300, 300, [1.0]) == [ops.Region(0, 0, 300, 300)]
 
 
+def test_tiling_is_bounded_for_any_shape() -> None:
+    """A working-size photo keeps every tile; a panorama drops the scales that pass the cap;
+    a strip thinner than a person gets the whole-photo pass only (issue: a 20000x10 JPEG
+    took 14,000 tiles and 8.6 GB)."""
+    assert len(ops.tile_regions(1152, 2048, [1.0, 0.5])) == 1 + 3 + 21
+    panorama = ops.tile_regions(250, 3750, [1.0, 0.5])
+    assert 1 < len(panorama) <= ops.MAX_TILES + 1 and {r.width for r in panorama[1:]} == {250}
+    assert ops.tile_regions(2, 2500, [1.0, 0.5]) == [ops.Region(0, 0, 2500, 2)]
+    for height, width in ((1, 1), (10, 20000), (2000, 30000), (65535, 3), (3000, 4000)):
+        assert len(ops.tile_regions(height, width, [1.0, 0.5])) <= ops.MAX_TILES + 1
+
+
 def _keypoints(shoulder: tuple[float, float], radius: float) -> np.ndarray:
     points = np.zeros((4, 2), dtype=np.float32)
     points[2] = shoulder
