@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
-from sklearn.svm import LinearSVC
+
+# scikit-learn is imported where a classifier is fitted or used, not here: it adds 41 MB to
+# every process that imports this module, and an import's analysis (its peak) needs none of it.
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 
 def sparsity_fill(p0: np.ndarray, p_hat: np.ndarray, fired: np.ndarray, in_part: np.ndarray) -> np.ndarray:
@@ -62,6 +65,8 @@ def learn_pooled_weights(sets: Sequence[tuple[np.ndarray, np.ndarray]], seed: in
     """``learn_weights`` on the (instance, label) pairs of several sets at once, each its own
     ``(parts [N, P, K], labels [N])`` with the same P layers but any number K of identities
     (the pairs' features are probabilities whatever K is): one SVM over them all."""
+    from sklearn.svm import LinearSVC
+
     features, targets = [], []
     for parts, labels in sets:
         n, p, k = parts.shape
@@ -82,6 +87,9 @@ class PartClassifier:
     classes: np.ndarray | None = None
 
     def fit(self, descriptors: np.ndarray, labels: np.ndarray) -> PartClassifier:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import normalize
+
         self.classes = np.unique(labels)
         if len(self.classes) > 1:
             # Balanced: a person with many confirmed examples must not win by their count alone.
@@ -103,5 +111,7 @@ class PartClassifier:
         if self.model is None:  # one identity only: it is certain, within F_i
             out[:, self.classes[0]] = 1.0
             return out
+        from sklearn.preprocessing import normalize
+
         out[:, self.model.classes_] = self.model.predict_proba(normalize(descriptors))
         return out
