@@ -73,3 +73,24 @@ def test_library_in_use_by_another_import_is_a_clear_error(tmp_path: Path, share
     library.close()
     assert result.returncode == 1
     assert "being updated by another AlbumTag process" in result.stderr
+
+
+def test_two_imports_started_together_on_a_new_library(tmp_path: Path, shared_data: Path) -> None:
+    """Both create the library at once: one creates it, the other waits for that and then
+    imports too, or says the library is busy; nothing fails half-way."""
+    import sqlite3
+
+    folder = tmp_path / "album"
+    folder.mkdir()
+    for photo in sorted((shared_data / "faces-lfw" / "Aaron_Peirsol").glob("*.jpg"))[:3]:
+        shutil.copy(photo, folder)
+    path = tmp_path / "new.albumtag"
+    command = [sys.executable, "-m", "albumtag", "--library", str(path), "import", str(folder)]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
+    for code, errors in outcomes:
+        assert code == 0 or (code == 1 and "being updated by another AlbumTag process" in errors), errors
+    assert any(code == 0 for code, _ in outcomes)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM photo").fetchone() == (3,)

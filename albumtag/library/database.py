@@ -12,10 +12,12 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from albumtag.library.errors import LibraryCorruptError, LibraryLockedError, LibraryNotFoundError
+from albumtag.library.errors import LibraryCorruptError, LibraryError, LibraryLockedError, LibraryNotFoundError
 from albumtag.library.schema_version import ensure_current
 
 BUSY_TIMEOUT_MS = 10_000
+# How long an open waits for another process that is creating or upgrading the same library.
+SCHEMA_LOCK_TIMEOUT_S = 120.0
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -56,9 +58,7 @@ class Library:
             raise LibraryCorruptError(f"{path} is a folder, not a library file")
         engine = make_engine(path)
         try:
-            with engine.begin() as connection:
-                connection.execute(text("SELECT count(*) FROM sqlite_master"))
-                ensure_current(connection)
+            _bring_schema_current(path, engine)
         except (DatabaseError, OperationalError) as error:
             engine.dispose()
             raise _classify(path, error) from error
@@ -98,6 +98,24 @@ class Library:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _bring_schema_current(path: Path, engine: Engine) -> None:
+    """Create or migrate the schema under a lock file beside the library, so that of several
+    processes opening one library at once (the CLI, the window, a trainer run) one creates or
+    upgrades it and the others wait, then find it current. Without it, two imports started
+    together on a new library both created its tables, and one failed."""
+    try:
+        with FileLock(str(path) + ".schema.lock", timeout=SCHEMA_LOCK_TIMEOUT_S):
+            with engine.begin() as connection:
+                connection.execute(text("SELECT count(*) FROM sqlite_master"))
+                ensure_current(connection)
+    except Timeout:
+        raise LibraryLockedError(
+            f"the library {path} is being created or upgraded by another AlbumTag process; "
+            "try again when it has finished") from None
+    except PermissionError as error:
+        raise LibraryError(f"cannot open the library {path}: its folder is not writable ({error.strerror})") from None
 
 
 def _classify(path: Path, error: Exception) -> Exception:

@@ -98,3 +98,20 @@ def test_library_at_the_first_schema_keeps_its_data_when_migrated(tmp_path: Path
         assert connection.execute(text("SELECT name FROM person")).scalar() == "Ada"
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     library.close()
+
+
+def test_a_new_library_opened_by_several_processes_at_once(tmp_path: Path) -> None:
+    """One creates the schema, the others wait for it and find it current."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "together.albumtag"
+    code = f"from albumtag.library.database import Library; Library.open({str(path)!r}).close()"
+    runs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+    library = Library.open(path)
+    with library.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    assert library.integrity_ok()
+    library.close()
