@@ -1,8 +1,9 @@
-"""Face maps z_x for the head: LFW photos -> the app's own face pipeline (MTCNN detection,
-the alignment template, ``face_chip``; on LFW the face nearest the centre, as
-``bench/verification.py`` picks) -> our torch port of dlib's ResNet, keeping the last residual
-block's output ``z_x`` ([256, 2, 2], before the average pool and fc) and the plain 128-d
-descriptor (``fc(mean(z_x))``, the app's ONNX output up to 4e-7).
+"""Face maps z_x for the head: LFW photos -> the app's own face analysis
+(``albumtag.embed.face_analysis``: MTCNN detection, the alignment template, ``face_chip``; on
+LFW only the face nearest the centre, as ``bench/verification.py`` picks) -> our torch port of
+dlib's ResNet, keeping the last residual block's output ``z_x`` ([256, 2, 2], before the
+average pool and fc) and the plain 128-d descriptor (``fc(mean(z_x))``, the app's ONNX output
+up to 4e-7).
 
 Cached as ``.npz`` shards under ``CACHE/face-head/`` (one per split and 512 photos), keyed by
 a hash of the photo list, so a killed extraction resumes at its last shard.
@@ -18,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from albumtag.app.progress import CancelToken
-from albumtag.app.stages.photo_batches import prefetched_batches
 from albumtag.evaluation.splits import is_training_person
 from albumtag.evaluation.system_run import pick_face
+from albumtag.io.photo_batches import PhotoFile
+from albumtag.vision.face_detection import FaceDetection
 
 SHARD = 512
 MAP_SHAPE = (256, 2, 2)
@@ -79,23 +80,21 @@ def maps_and_descriptors(net: torch.nn.Module, chips: np.ndarray, batch: int = 3
 def central_chips(paths: list[Path], models_root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The app's detection + alignment on each photo; the chip of the face nearest the
     centre (found [N], chips [N, 150, 150, 3] uint8, zeros where no face)."""
-    from albumtag.app.stages.faces import PHOTOS_PER_BATCH, FaceJob
-    from albumtag.vision.align import face_chip, load_template
-    from albumtag.vision.mtcnn_detector import MtcnnDetector
+    from albumtag.embed.face_analysis import FaceAnalysis
 
-    detector, template = MtcnnDetector("cpu", models_root), load_template(models_root)
+    analysis = FaceAnalysis("cpu", models_root, describe=False)
     found = np.zeros(len(paths), bool)
     chips = np.zeros((len(paths), 150, 150, 3), np.uint8)
-    jobs = [FaceJob(k, str(p)) for k, p in enumerate(paths)]
-    for batch, decoded in prefetched_batches(jobs, PHOTOS_PER_BATCH, CancelToken()):
-        usable = [(job, item[1]) for job, item in zip(batch, decoded) if not isinstance(item, Exception)]
-        detections = detector.detect_batch([image for _, image in usable])
-        for (job, image), faces in zip(usable, detections):
-            chosen = pick_face([d.box for d in faces], image.shape[1], image.shape[0], "central")
-            if chosen is not None:
-                found[job.photo_id] = True
-                chips[job.photo_id] = face_chip(image, faces[chosen].landmarks, template)
+    jobs = [PhotoFile(k, str(p)) for k, p in enumerate(paths)]
+    for job, photo in analysis.analyse_files(jobs, keep=_central_face):
+        if not isinstance(photo, Exception) and photo.faces:
+            found[job.key], chips[job.key] = True, photo.faces[0].chip
     return found, chips
+
+
+def _central_face(faces: list[FaceDetection], image: np.ndarray) -> list[int]:
+    chosen = pick_face([d.box for d in faces], image.shape[1], image.shape[0], "central")
+    return [] if chosen is None else [chosen]
 
 
 def _key(split: str, paths: list[str]) -> str:

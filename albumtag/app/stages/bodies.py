@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
-from albumtag.app.stages.photo_batches import prefetched_batches
 from albumtag.embed.body_descriptor import (
     COLOUR_WEIGHT,
     INPUT_HEIGHT,
@@ -36,6 +35,7 @@ from albumtag.embed.body_descriptor import (
     describe_with_colour,
 )
 from albumtag.embed.body_parts import BODY_FEATURE, PART_FEATURE_PREFIX, part_feature
+from albumtag.io.photo_batches import prefetched_batches
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import Album, AssignedBy, Feature, PersonInstance, Photo
 from albumtag.library.vectors import to_blob

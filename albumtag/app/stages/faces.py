@@ -1,9 +1,10 @@
 """Stage ``faces``: find every face, align it, describe it and score its quality.
 
-Photos are decoded on a helper thread (JPEG at reduced scale: no more pixels than detection
-and chips use) while onnxruntime works on the previous batch; the detector's second and
-third nets and the descriptor run once per batch of photos. Boxes and landmarks are stored
-in the upright photo's own pixels, whatever resolution they were found at.
+The analysis is ``albumtag.embed.face_analysis`` (shared with the benchmarks and the trainer):
+photos are decoded on a helper thread (JPEG at reduced scale: no more pixels than detection
+and chips use) while onnxruntime works on the previous batch; the detector's batch step and
+the descriptor run once per batch of photos. Boxes and landmarks are stored in the upright
+photo's own pixels, whatever resolution they were found at.
 """
 
 from __future__ import annotations
@@ -19,20 +20,16 @@ from sqlalchemy.orm import Session
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
-from albumtag.app.stages.photo_batches import prefetched_batches
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, FaceDescriptor
+from albumtag.embed.face_analysis import PHOTOS_PER_BATCH, AnalysedFace, FaceAnalysis
+from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import CONFIRMED_BY, Album, Feature, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
-from albumtag.vision.align import face_chip, load_template
 from albumtag.vision.boxes import iou_matrix
-from albumtag.vision.face_detection import FaceDetection, FaceDetector
-from albumtag.vision.face_detectors import create_face_detector
 from albumtag.vision.face_quality import QualitySignals, face_size, quality_score, sharpness, yaw_ratio
 
 STAGE_NAME = "faces"
-PHOTOS_PER_BATCH = 8
 KEEP_IOU = 0.4  # a new detection this close to a face a person confirmed updates it
 
 
@@ -63,14 +60,12 @@ class FaceStage(Stage[FaceJob, FaceResult]):
     commit_every = 16
 
     def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None) -> None:
-        self.detector: FaceDetector = create_face_detector(device, models_root)
-        self.template = load_template(models_root)
-        self.descriptor = FaceDescriptor(device, models_root)
+        self.analysis = FaceAnalysis(device, models_root)
         self._model_ids: dict[str, int] = {}
 
     @property
     def version(self) -> str:
-        return f"{self.detector.version};{self.template.version};{self.descriptor.version}"
+        return self.analysis.version  # detector;template;descriptor
 
     def make_jobs(self, session: Session, photo_ids: Sequence[int]) -> list[FaceJob]:
         rows = session.execute(select(Photo.id, Photo.relpath, Album.root).join(Album)
@@ -79,48 +74,27 @@ class FaceStage(Stage[FaceJob, FaceResult]):
 
     def process(self, jobs: Iterable[FaceJob], cancel: CancelToken
                 ) -> Iterator[tuple[FaceJob, FaceResult | Exception]]:
-        for batch, decoded in prefetched_batches(jobs, PHOTOS_PER_BATCH, cancel):
-            yield from self._analyse(batch, decoded)
-
-    def _analyse(self, batch: list[FaceJob], decoded: list) -> Iterator[tuple[FaceJob, FaceResult | Exception]]:
-        usable = [(job, item) for job, item in zip(batch, decoded) if not isinstance(item, Exception)]
-        for job, item in zip(batch, decoded):
-            if isinstance(item, Exception):
-                yield job, item
-        if not usable:
-            return
-        images = [array for _, (_, array) in usable]
-        detections = self.detector.detect_batch(images)
-        chips, descriptors = self.describe(images, detections)
-        for (job, (scale, _)), found, photo_chips, photo_descriptors in zip(usable, detections, chips, descriptors):
-            faces = [self._record(d, chip, descriptor, scale)
-                     for d, chip, descriptor in zip(found, photo_chips, photo_descriptors)]
-            yield job, FaceResult(faces)
-
-    def describe(self, images: list[np.ndarray], detections: list[list[FaceDetection]]
-                 ) -> tuple[list[list[np.ndarray]], list[np.ndarray]]:
-        """Aligned chips and descriptors of every detected face, per photo; the descriptor
-        runs once over the whole batch."""
-        chips = [[face_chip(image, d.landmarks, self.template) for d in found]
-                 for image, found in zip(images, detections)]
-        flat = [chip for per_photo in chips for chip in per_photo]
-        vectors = self.descriptor.describe(np.stack(flat)) if flat else np.zeros((0, EMBEDDING_SIZE), np.float32)
-        bounds = np.cumsum([0] + [len(c) for c in chips])
-        return chips, [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        for job, photo in self.analysis.analyse_files(jobs, PHOTOS_PER_BATCH, cancel):
+            if isinstance(photo, Exception):
+                yield job, photo
+            else:
+                yield job, FaceResult([self._record(face, photo.scale) for face in photo.faces])
 
     @staticmethod
-    def _record(detection: FaceDetection, chip: np.ndarray, descriptor: np.ndarray, scale: float) -> FaceRecord:
+    def _record(face: AnalysedFace, scale: float) -> FaceRecord:
+        detection = face.detection
         landmarks = (detection.landmarks * scale).astype(np.float32)
-        signals = QualitySignals(face_size(landmarks), yaw_ratio(landmarks), sharpness(chip),
+        signals = QualitySignals(face_size(landmarks), yaw_ratio(landmarks), sharpness(face.chip),
                                  detection.score)
         box = tuple(float(v) * scale for v in detection.box)
         return FaceRecord(box, landmarks, float(detection.score), quality_score(signals),
-                          descriptor.astype(np.float32))
+                          face.descriptor.astype(np.float32))
 
     def _model_id(self, session: Session) -> int:
         if FACE_FEATURE not in self._model_ids:
+            descriptor = self.analysis.descriptor
             self._model_ids[FACE_FEATURE] = model_version_id(
-                session, self.descriptor.model_name, self.descriptor.version, self.descriptor.entry.sha256)
+                session, descriptor.model_name, descriptor.version, descriptor.entry.sha256)
         return self._model_ids[FACE_FEATURE]
 
     def store(self, session: Session, job: FaceJob, result: FaceResult) -> None:

@@ -1,17 +1,18 @@
-"""Decoding photos for analysis stages: a helper thread decodes the next batch while the
-models work on this one (decoding releases the GIL; onnxruntime does too)."""
+"""Decoding photos for analysis (the app's stages, ``albumtag.embed.face_analysis``): a helper
+thread decodes the next batch while the models work on this one (decoding releases the GIL;
+onnxruntime does too)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 import numpy as np
 
-from albumtag.app.progress import CancelToken
 from albumtag.io.decode import decode_file, to_array
 from albumtag.io.errors import PhotoError
 
@@ -20,6 +21,21 @@ WORK_SIDE = 2048  # decode long side: detectors cap themselves lower; crops keep
 
 class HasPath(Protocol):
     path: str
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    """A photo to decode with the caller's key for it (e.g. its index in the caller's list)."""
+
+    key: int
+    path: str
+
+
+class Cancellable(Protocol):
+    """What ``prefetched_batches`` checks between batches (the app's ``CancelToken``)."""
+
+    @property
+    def cancelled(self) -> bool: ...
 
 
 J = TypeVar("J", bound=HasPath)
@@ -35,8 +51,10 @@ def decode_for_analysis(path: str) -> Decoded:
     return header.width / image.width, to_array(image)
 
 
-def prefetched_batches(jobs: Iterable[J], size: int, cancel: CancelToken) -> Iterator[tuple[list[J], list[Decoded]]]:
-    """Batches of ``size`` jobs with their decoded photos, the next batch decoding meanwhile."""
+def prefetched_batches(jobs: Iterable[J], size: int, cancel: Cancellable | None = None
+                       ) -> Iterator[tuple[list[J], list[Decoded]]]:
+    """Batches of ``size`` jobs with their decoded photos, the next batch decoding meanwhile;
+    stops between batches once ``cancel`` is cancelled (None: never)."""
     source = iter(jobs)
 
     def submit(decoder: ThreadPoolExecutor) -> tuple[list[J], list[Future]] | None:
@@ -45,7 +63,7 @@ def prefetched_batches(jobs: Iterable[J], size: int, cancel: CancelToken) -> Ite
 
     with ThreadPoolExecutor(1, thread_name_prefix="decode") as decoder:
         pending = submit(decoder)
-        while pending is not None and not cancel.cancelled:
+        while pending is not None and not (cancel is not None and cancel.cancelled):
             batch, futures = pending
             pending = submit(decoder)
             yield batch, [future.result() for future in futures]

@@ -1,0 +1,128 @@
+"""The one face-analysis path: photo files -> decoded batch -> detect -> align -> describe.
+
+The app's faces stage, ``albumtag.evaluation.face_system`` and the face head's training data
+(``trainer/facehead/data.py``) all run it; what differs between them is a parameter:
+
+- ``keep``: which of a photo's detections are aligned and described (every one by default;
+  the face-head data keeps only the face nearest the centre);
+- ``describe``: whether the descriptor runs (the face-head data only wants the chips, which its
+  torch port of the ResNet reads);
+- the photos per batch, the device, and ``seconds``, where detection and description time
+  are added up for benchmarks.
+
+Photos are decoded at working resolution (``albumtag.io.photo_batches``) on a helper thread
+while the models work on the previous batch; the detector's batch step and the descriptor run
+once per batch of photos. Detections and chips are in the working image's pixels;
+``AnalysedPhoto.scale`` takes them back to the original photo's. The detector is whichever
+``albumtag.vision.face_detectors`` picks (MTCNN), seen only through the ``FaceDetector``
+interface.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FaceDescriptor
+from albumtag.io.errors import PhotoError
+from albumtag.io.photo_batches import Cancellable, J, prefetched_batches
+from albumtag.runtime.providers import Device
+from albumtag.vision.align import face_chip, load_template
+from albumtag.vision.face_detection import FaceDetection, FaceDetector
+from albumtag.vision.face_detectors import DEFAULT_DETECTOR, create_face_detector
+
+PHOTOS_PER_BATCH = 8  # photos decoded, detected and described together (the faces stage's batch)
+
+Keep = Callable[[list[FaceDetection], np.ndarray], Sequence[int]]
+"""Which detections of a photo (best score first) to align and describe, given the photo's
+working image: indices into the detections."""
+
+
+def every_face(found: list[FaceDetection], _image: np.ndarray) -> Sequence[int]:
+    return range(len(found))
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysedFace:
+    """One kept face: its detection (working pixels), its aligned chip ([150, 150, 3] uint8)
+    and its descriptor (float32 [128]; None when the analysis does not describe)."""
+
+    detection: FaceDetection
+    chip: np.ndarray
+    descriptor: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysedPhoto:
+    """One photo: ``scale`` (working -> original pixels), the working ``image``, every face the
+    detector found (best first) and the kept ones, aligned, in ``keep``'s order."""
+
+    scale: float
+    image: np.ndarray
+    detections: list[FaceDetection]
+    faces: list[AnalysedFace]
+
+
+class FaceAnalysis:
+    """The detector, the alignment template and (``describe``) the descriptor, on ``device``."""
+
+    def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None,
+                 describe: bool = True, detector: str = DEFAULT_DETECTOR) -> None:
+        self.detector: FaceDetector = create_face_detector(device, models_root, detector)
+        self.template = load_template(models_root)
+        self.descriptor = FaceDescriptor(device, models_root) if describe else None
+
+    @property
+    def version(self) -> str:
+        """What the results depend on: detector, template and descriptor versions."""
+        parts = [self.detector.version, self.template.version]
+        return ";".join(parts + ([self.descriptor.version] if self.descriptor is not None else []))
+
+    def analyse_files(self, jobs: Iterable[J], batch_size: int = PHOTOS_PER_BATCH,
+                      cancel: Cancellable | None = None, keep: Keep = every_face,
+                      seconds: dict[str, float] | None = None) -> Iterator[tuple[J, AnalysedPhoto | PhotoError]]:
+        """Each job (anything with a ``path``) with its analysed photo, or the error that kept
+        it from decoding; per batch, the failed ones come first. Stops between batches once
+        ``cancel`` is cancelled."""
+        for batch, decoded in prefetched_batches(jobs, batch_size, cancel):
+            usable = [(job, item) for job, item in zip(batch, decoded) if not isinstance(item, Exception)]
+            for job, item in zip(batch, decoded):
+                if isinstance(item, Exception):
+                    yield job, item
+            if not usable:
+                continue
+            photos = self.analyse([image for _, (_, image) in usable], [scale for _, (scale, _) in usable],
+                                  keep, seconds)
+            yield from zip([job for job, _ in usable], photos)
+
+    def analyse(self, images: list[np.ndarray], scales: Sequence[float] | None = None, keep: Keep = every_face,
+                seconds: dict[str, float] | None = None) -> list[AnalysedPhoto]:
+        """Detect in every image at once, align the kept faces and describe them all in one
+        run. ``scales``: each image's factor back to original pixels (default 1). ``seconds``:
+        where to add the time spent detecting (``detect``) and aligning + describing
+        (``describe``)."""
+        clock = time.perf_counter()
+        detections = self.detector.detect_batch(images)
+        now = time.perf_counter()
+        kept = [[found[k] for k in keep(found, image)] for image, found in zip(images, detections)]
+        chips = [[face_chip(image, d.landmarks, self.template) for d in faces] for image, faces in zip(images, kept)]
+        vectors = self._describe(chips)
+        if seconds is not None:
+            seconds["detect"] = seconds.get("detect", 0.0) + now - clock
+            seconds["describe"] = seconds.get("describe", 0.0) + time.perf_counter() - now
+        scales = [1.0] * len(images) if scales is None else scales
+        return [AnalysedPhoto(scale, image, found, [AnalysedFace(*face) for face in zip(*per_face)])
+                for scale, image, found, *per_face in zip(scales, images, detections, kept, chips, vectors)]
+
+    def _describe(self, chips: list[list[np.ndarray]]) -> list[list[np.ndarray | None]]:
+        """Every photo's chips described in one descriptor run (None each without one)."""
+        if self.descriptor is None:
+            return [[None] * len(per_photo) for per_photo in chips]
+        flat = [chip for per_photo in chips for chip in per_photo]
+        vectors = self.descriptor.describe(np.stack(flat)) if flat else np.zeros((0, EMBEDDING_SIZE), np.float32)
+        bounds = np.cumsum([0] + [len(c) for c in chips])
+        return [list(vectors[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
