@@ -1,7 +1,7 @@
 """The one face-analysis path: photo files -> decoded batch -> detect -> align -> describe.
 
 The app's faces stage, ``albumtag.evaluation.face_system`` and the face head's training data
-(``trainer/facehead/data.py``) all run it; what differs between them is a parameter:
+(``trainer/face_head/data.py``) all run it; what differs between them is a parameter:
 
 - ``keep``: which of a photo's detections are aligned and described (every one by default;
   the face-head data keeps only the face nearest the centre);

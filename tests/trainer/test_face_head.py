@@ -1,4 +1,4 @@
-"""The ``face-head`` experiment (trainer.facehead) on CPU in well under a minute: the K_r
+"""The ``face-head`` experiment (trainer.face_head) on CPU in well under a minute: the K_r
 solver recovers a planted common direction, personalised kernels are orthogonal to K_r, and
 one epoch on a few real LFW training people (through the app's face pipeline) writes a
 checkpoint that a longer run resumes from, with the options off and with QAFace weighting and
@@ -16,9 +16,9 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.trainer
 
 from trainer.config import load_config  # noqa: E402
-from trainer.facehead.data import load_split  # noqa: E402
-from trainer.facehead.model import FaceHead, apply_kernels, personalise, solve_commonality  # noqa: E402
-from trainer.facehead.train import train  # noqa: E402
+from trainer.face_head.data import load_split  # noqa: E402
+from trainer.face_head.model import FaceHead, apply_kernels, personalise, solve_commonality  # noqa: E402
+from trainer.face_head.train import train  # noqa: E402
 
 
 def planted(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +112,7 @@ def test_one_epoch_checkpoint_then_resume(tmp_path: Path, shared_data: Path, cap
 
     # Killed by the first progress report of epoch 2, i.e. after epoch 1's checkpoint.
     steps_per_epoch = long_summary["steps"] // 2
-    import trainer.facehead.train as train_module
+    import trainer.face_head.train as train_module
     original = train_module.ProgressReporter.report
 
     def report(self, step, *args, **kwargs):
@@ -144,7 +144,7 @@ def test_the_head_exports_to_onnx_with_k_r_an_input(tmp_path: Path, shared_data:
     solved from other faces (as an app would from its own library) changes the features."""
     import onnxruntime as ort
 
-    from trainer.facehead.export import PARITY_BOUND, export_head
+    from trainer.face_head.export import PARITY_BOUND, export_head
 
     data = load_split(shared_data / "faces-lfw", tmp_path / "cache", True, max_people=4, max_per_person=4)
     maps = data.maps[data.found]

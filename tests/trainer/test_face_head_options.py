@@ -1,7 +1,7 @@
 """The face-head options on CPU in a few seconds: QAFace quality weights
-(trainer.facehead.quality), the set-template attention and its per-epoch sets
-(trainer.facehead.set_template), and the template identification that reuses
-``kshot_accuracy``'s draws (trainer.facehead.evaluate). The training smoke run with both
+(trainer.face_head.quality), the set-template attention and its per-epoch sets
+(trainer.face_head.set_template), and the template identification that reuses
+``kshot_accuracy``'s draws (trainer.face_head.evaluate). The training smoke run with both
 options on is in test_face_head.py."""
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ pytestmark = pytest.mark.trainer
 
 from albumtag.evaluation.metrics import distance_matrix, kshot_accuracy, kshot_enrolments  # noqa: E402
 from trainer.config import load_config  # noqa: E402
-from trainer.facehead.data import FaceMaps  # noqa: E402
-from trainer.facehead.evaluate import head_vectors, template_kshot_accuracy, template_rows  # noqa: E402
-from trainer.facehead.loss import head_loss  # noqa: E402
-from trainer.facehead.model import FaceHead  # noqa: E402
-from trainer.facehead.quality import quality_weights  # noqa: E402
-from trainer.facehead.set_template import SetTemplate, epoch_sets  # noqa: E402
-from trainer.facehead.train import signature  # noqa: E402
+from trainer.face_head.data import FaceMaps  # noqa: E402
+from trainer.face_head.evaluate import head_vectors, template_kshot_accuracy, template_rows  # noqa: E402
+from trainer.face_head.loss import head_loss  # noqa: E402
+from trainer.face_head.model import FaceHead  # noqa: E402
+from trainer.face_head.quality import quality_weights  # noqa: E402
+from trainer.face_head.set_template import SetTemplate, epoch_sets  # noqa: E402
+from trainer.face_head.train import signature  # noqa: E402
 
 
 def test_quality_weights_order_cutoff_and_no_gradient() -> None:

@@ -1,8 +1,8 @@
-"""Task ``face-head``: the personalised-convolution head (trainer.facehead) on the face
+"""Task ``face-head``: the personalised-convolution head (trainer.face_head) on the face
 descriptor's last convolutional maps, trained on LFW's training people and measured on the
 held-out people against the plain descriptor. An experiment: it leaves the manifest and the
 shipped models alone; the measurements go to ``CACHE/face-head/results-<checkpoint>.json`` and
-the head, K_r an input (trainer.facehead.export), to ``CACHE/face-head/<checkpoint>.onnx``."""
+the head, K_r an input (trainer.face_head.export), to ``CACHE/face-head/<checkpoint>.onnx``."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ def build_face_head(config: dict[str, Any]) -> None:
     import torch
 
     from trainer.config import resolve
-    from trainer.facehead.data import load_split
-    from trainer.facehead.evaluate import commonality_of, evaluate, table
-    from trainer.facehead.export import export_head
-    from trainer.facehead.train import train, training_faces
+    from trainer.face_head.data import load_split
+    from trainer.face_head.evaluate import commonality_of, evaluate, table
+    from trainer.face_head.export import export_head
+    from trainer.face_head.train import train, training_faces
 
     torch.set_num_threads(int(config.get("threads", 2)))
     lfw = resolve(config, "shared_data") / "faces-lfw"

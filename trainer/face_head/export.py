@@ -18,7 +18,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
-from trainer.facehead.model import FaceHead
+from trainer.face_head.model import FaceHead
 from trainer.onnx_export import export_onnx_inputs
 
 PARITY_BOUND = 1e-4  # max abs difference allowed between onnxruntime and torch

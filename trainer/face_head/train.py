@@ -7,8 +7,8 @@ setting that shapes the weights and of the training photo list, so a killed run 
 its last finished epoch and ends with the same weights; a finished run is just reloaded.
 During training K_r is solved from each batch's own (detached) kernels.
 
-Options (config): ``quality_weighting`` (QAFace weights on L_f, trainer.facehead.quality) and
-``set_template`` (LFENet-style set aggregation, trainer.facehead.set_template): each epoch one
+Options (config): ``quality_weighting`` (QAFace weights on L_f, trainer.face_head.quality) and
+``set_template`` (LFENet-style set aggregation, trainer.face_head.set_template): each epoch one
 random set per identity, drawn from ``numpy.random.default_rng([seed, epoch, 1])`` (its own
 stream, so the batch order is the same with or without sets), dealt over the epoch's steps;
 each step adds ``set_loss_weight`` times the feature classifier's loss on its sets'
@@ -27,10 +27,10 @@ import numpy as np
 import torch
 
 from albumtag.io.atomic import write_atomic
-from trainer.facehead.data import FaceMaps
-from trainer.facehead.loss import head_loss, template_loss
-from trainer.facehead.model import FaceHead, apply_kernels, personalise, solve_commonality
-from trainer.facehead.set_template import epoch_sets
+from trainer.face_head.data import FaceMaps
+from trainer.face_head.loss import head_loss, template_loss
+from trainer.face_head.model import FaceHead, apply_kernels, personalise, solve_commonality
+from trainer.face_head.set_template import epoch_sets
 from trainer.progress import ProgressReporter
 
 TRAINING_KEYS = ("seed", "epochs", "batch", "lr", "weight_decay", "kernel", "conv_kernel", "scale",

@@ -11,7 +11,7 @@ on the base network's last convolutional maps z_x ([C, H, W] = [256, 2, 2] for d
 * ``personalise``: K^p_x = K_x - K_r (K_x^T K_r), per channel (orthogonal to K_r).
 * ``local_responses``: K as a depthwise convolution on z_x (padding k // 2) -> the local
   features [C, H*W]; ``apply_kernels``: those, globally max-pooled -> the C-wide feature.
-* ``FaceHead.template`` (optional, trainer.facehead.set_template): attention across the local
+* ``FaceHead.template`` (optional, trainer.face_head.set_template): attention across the local
   features of several faces of one person -> one template feature.
 """
 
@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainer.facehead.set_template import SetTemplate
+from trainer.face_head.set_template import SetTemplate
 
 ALPHA = 0.6
 

@@ -36,9 +36,9 @@ import torch.nn.functional as F
 from albumtag.evaluation.metrics import distance_matrix, kshot_accuracy, kshot_enrolments
 from albumtag.evaluation.pairs import lfw_pairs
 from albumtag.evaluation.system_run import SystemRun
-from trainer.facehead.data import FaceMaps
-from trainer.facehead.model import FaceHead, apply_kernels, personalise, solve_commonality
-from trainer.facehead.quality import TAU, quality_weights
+from trainer.face_head.data import FaceMaps
+from trainer.face_head.model import FaceHead, apply_kernels, personalise, solve_commonality
+from trainer.face_head.quality import TAU, quality_weights
 
 
 def kernels_of(model: FaceHead, maps: np.ndarray, batch: int = 512) -> torch.Tensor:

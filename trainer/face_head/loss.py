@@ -1,7 +1,7 @@
 """L = L_f + w L_K (w = 0.5): softmax cross-entropy over the training identities on the
 personalised features (L_f) and on the ordinary, non-personalised kernels K_x (L_K).
 
-With QAFace weighting (``quality_tau`` given, trainer.facehead.quality) L_f is the weighted
+With QAFace weighting (``quality_tau`` given, trainer.face_head.quality) L_f is the weighted
 mean of the per-sample cross-entropies instead of the plain mean; L_K stays unweighted. With
 set templates the trainer adds ``set_loss_weight`` times ``template_loss``."""
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from trainer.facehead.model import FaceHead
-from trainer.facehead.quality import quality_weights
+from trainer.face_head.model import FaceHead
+from trainer.face_head.quality import quality_weights
 
 
 def head_loss(model: FaceHead, features: torch.Tensor, kernels: torch.Tensor, labels: torch.Tensor,
