@@ -22,12 +22,19 @@ import numpy as np
 
 from albumtag.app.browse import person_faces
 from albumtag.app.grouping import update_groups
+from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.people import list_people
 from albumtag.app.people_actions import PeopleActions
 from albumtag.library.database import Library
 from bench.cluster_scale import add_faces, synthetic_faces, synthetic_people
 
 NEW_PHOTOS = 100  # one import's worth of new faces on top of the library
+
+
+def page(library: Library, person_id: int) -> list:
+    """A person's page as the window shows it after a decision: PIPER's body suggestions
+    refitted (the GUI does it on its writer thread), then the faces."""
+    return person_faces(library, person_id, refit_body_suggestions(library))
 
 
 def timed_ms(action) -> float:
@@ -55,11 +62,12 @@ def main() -> None:
         actions.name_person(group.id, "Ada")
         add_faces(library, faces[first:], first + 1)
         update_groups(library)
-        suggested = [f.instance_id for f in person_faces(library, group.id) if not f.confirmed]
+        suggested = [f.instance_id for f in person_faces(library, group.id, refit_body_suggestions(library))
+                     if not f.confirmed]
         confirm, reject = suggested[0::2][:args.decisions // 2], suggested[1::2][:args.decisions // 2]
-        confirm_ms = [timed_ms(lambda i=i: (actions.confirm([i], group.id), person_faces(library, group.id)))
+        confirm_ms = [timed_ms(lambda i=i: (actions.confirm([i], group.id), page(library, group.id)))
                       for i in confirm]
-        reject_ms = [timed_ms(lambda i=i: (actions.reject([i], group.id), person_faces(library, group.id)))
+        reject_ms = [timed_ms(lambda i=i: (actions.reject([i], group.id), page(library, group.id)))
                      for i in reject]
         add_faces(library, synthetic_faces(rng, NEW_PHOTOS, centres), args.faces + 1)
         incremental_ms = timed_ms(lambda: update_groups(library))

@@ -42,6 +42,7 @@ import numpy as np
 from sqlalchemy import select
 
 from albumtag.app import browse
+from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.importer import import_folders
 from albumtag.app.open_set import acceptance_distance, enrolled_faces, library_tail
 from albumtag.app.people_actions import PeopleActions
@@ -160,8 +161,9 @@ def measure(library: Library, relpaths: list[str], photos: list[LabelledPhoto]) 
     label_of = {f.instance_id: f.label for f in faces if f.instance_id is not None}
     shown = likely = right = 0
     unconfirmed = Counter(f.label for f in faces if f.label is not None and not f.confirmed and f.vector is not None)
+    fitted = refit_body_suggestions(library)
     for person_id, name in names.items():
-        suggestions = [item for item in browse.person_faces(library, person_id) if not item.confirmed]
+        suggestions = [item for item in browse.person_faces(library, person_id, fitted) if not item.confirmed]
         shown += len(suggestions)
         strong = [item for item in suggestions if item.score > 0.5]
         likely += len(strong)

@@ -175,6 +175,7 @@ def needs_review(app: QApplication, root: Path) -> None:
     """Portraits with three photos held back; Angelina Jolie is named, then the three photos
     arrive and a rescan (F5) finds her in them: suggestions waiting under Needs review."""
     from albumtag.app import browse
+    from albumtag.app.identification import refit_body_suggestions
     from albumtag.runtime.resources import sample_album_dir
 
     held_back = ("img5.jpg", "img6.jpg", "img7.jpg")
@@ -193,7 +194,7 @@ def needs_review(app: QApplication, root: Path) -> None:
         shutil.copy2(portraits / name, album / name)
     window.start_rescan()
     wait_for_work(app, window)
-    if browse.review_queue(library):
+    if browse.review_queue(library, refit_body_suggestions(library)):
         window.sidebar.setCurrentItem(window._find_nav(("review", None)))
         faces = window.people.faces_model
         first = next(r for r in range(faces.rowCount()) if not faces.item(r).confirmed)

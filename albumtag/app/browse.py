@@ -1,4 +1,8 @@
-"""Read-only queries the GUI shows: albums, photos in an album or of people, instances."""
+"""Read-only queries the GUI shows: albums, photos in an album or of people, instances.
+
+Nothing here fits a model or fills a cache: PIPER's body suggestions are fitted by
+``app.identification.refit_body_suggestions``, and the queries that show them take them as an
+argument."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from albumtag.app.identification import body_suggestions, suggestions_for
+from albumtag.app.identification import BodySuggestion
 from albumtag.app.open_set import acceptance_distance
 from albumtag.app.people import FaceRef, PersonSummary, list_people
 from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
@@ -137,9 +141,11 @@ def suggestion_score(distance: float, accept: float) -> float:
 SAME_DAY_BODY_SCORE = 0.5
 
 
-def person_faces(library: Library, person_id: int) -> list[FaceItem]:
+def person_faces(library: Library, person_id: int,
+                 body_suggestions: Sequence[BodySuggestion]) -> list[FaceItem]:
     """A person's faces (and bodies, for instances seen without a face): confirmed ones
-    first, then suggestions, most likely first."""
+    first, then suggestions, most likely first. ``body_suggestions`` are PIPER's
+    (``identification.refit_body_suggestions``); those for this person are shown too."""
     with library.session() as session:
         rows = session.execute(
             select(PersonInstance, Album.root, Photo.relpath, Photo.content_hash, Feature.vector)
@@ -167,7 +173,7 @@ def person_faces(library: Library, person_id: int) -> list[FaceItem]:
             score = suggestion_score(float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))), accept)
         items.append(FaceItem(inst.id, FaceRef(Path(root) / rel, digest, shown_box(inst)), is_confirmed,
                               inst.quality, score))
-    items += _body_items(library, person_id)
+    items += _body_items(library, person_id, body_suggestions)
     return sorted(items, key=lambda f: (not f.confirmed, -f.score, -f.quality))
 
 
@@ -178,9 +184,9 @@ def shown_box(inst: PersonInstance) -> Box:
     return inst.body_x1, inst.body_y1, inst.body_x2, inst.body_y2
 
 
-def _body_items(library: Library, person_id: int) -> list[FaceItem]:
+def _body_items(library: Library, person_id: int, body_suggestions: Sequence[BodySuggestion]) -> list[FaceItem]:
     """People seen without a face whom PIPER takes for this person, shown by their body box."""
-    suggested = {s.instance_id: s.score for s in suggestions_for(library, person_id)}
+    suggested = {s.instance_id: s.score for s in body_suggestions if s.person_id == person_id}
     if not suggested:
         return []
     with library.session() as session:
@@ -192,11 +198,12 @@ def _body_items(library: Library, person_id: int) -> list[FaceItem]:
                      suggested[inst.id]) for inst, root, rel, digest in rows]
 
 
-def review_queue(library: Library) -> list[tuple[int, str, int]]:
+def review_queue(library: Library, body_suggestions: Sequence[BodySuggestion]) -> list[tuple[int, str, int]]:
     """Named people with suggestions waiting: (person id, name, suggestions), most first.
     Suggestions are faces the grouping put with the person and faceless instances PIPER
-    suggests for them by body and parts."""
-    by_body = Counter(s.person_id for s in body_suggestions(library))
+    suggests for them by body and parts (``body_suggestions``, from
+    ``identification.refit_body_suggestions``)."""
+    by_body = Counter(s.person_id for s in body_suggestions)
     with library.session() as session:
         named = session.execute(select(Person.id, Person.name)
                                 .where(Person.name.is_not(None), Person.hidden.is_(False))).all()

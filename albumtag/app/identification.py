@@ -4,8 +4,11 @@ Faces are grouped and ranked by their descriptor (``app.grouping``, ``app.browse
 seen from behind, in profile or too small has no face feature and would never be suggested.
 This service fits ``albumtag.recognize.identify`` on every named person's confirmed instances
 (body, face and fired parts) and proposes, for each faceless instance nobody confirmed, the
-named person it most likely is. The fitted model is cached until the library's decisions or
-instances change, so browsing a person's page does not refit it.
+named person it most likely is. Fitting is explicit: ``refit_body_suggestions`` fits when the
+library's decisions or instances changed since the last fit and otherwise returns the cached
+suggestions; the read-only queries (``app.browse``) take those suggestions as an argument. The
+GUI refits on its decision writer's thread after each confirm or reject, so the window finds
+the suggestions already fitted.
 
 PIPER alone is closed-set: a stranger seen from behind would still be "most likely" someone.
 So a suggestion also needs the instance's body to lie within the open-set acceptance of the
@@ -70,9 +73,12 @@ _cache: dict[Path, _Fitted] = {}
 _lock = Lock()
 
 
-def body_suggestions(library: Library) -> list[BodySuggestion]:
+def refit_body_suggestions(library: Library) -> list[BodySuggestion]:
     """Every faceless, unconfirmed instance whose most likely named person scores at least
-    SUGGEST_MARGIN times the next one, best first; never a person it was rejected for."""
+    SUGGEST_MARGIN times the next one, best first; never a person it was rejected for.
+
+    Refits PIPER (seconds on a large library) when a decision, an instance or a feature changed
+    since the last fit; otherwise returns the suggestions cached from that fit."""
     with library.session() as session:
         fingerprint = _fingerprint(session)
         with _lock:
@@ -83,10 +89,6 @@ def body_suggestions(library: Library) -> list[BodySuggestion]:
     with _lock:
         _cache[library.path] = _Fitted(fingerprint, found)
     return list(found)
-
-
-def suggestions_for(library: Library, person_id: int) -> list[BodySuggestion]:
-    return [s for s in body_suggestions(library) if s.person_id == person_id]
 
 
 def _fingerprint(session: Session) -> tuple:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from albumtag.app.grouping import GROUP_STATS_KEY
 from albumtag.library.database import Library
@@ -60,35 +60,60 @@ def _covers(session, person_ids: list[int]) -> dict[int, FaceRef]:
             for pid, root, rel, digest, x1, y1, x2, y2 in rows}
 
 
+def _summary_rows(include_hidden: bool, min_instances: int) -> Select:
+    """(id, name, hidden, instances, photos) of each person listed: named people, and unnamed
+    groups of at least ``min_instances``."""
+    query = (
+        select(Person.id, Person.name, Person.hidden, func.count(PersonInstance.id),
+               func.count(func.distinct(PersonInstance.photo_id)))
+        .join(PersonInstance, PersonInstance.person_id == Person.id, isouter=True)
+        .group_by(Person.id)
+        .having((Person.name.is_not(None)) | (func.count(PersonInstance.id) >= min_instances)))
+    if not include_hidden:
+        query = query.where(Person.hidden.is_(False))
+    return query
+
+
+def _summaries(session, rows: list, named: dict[int, str]) -> list[PersonSummary]:
+    """The rows as people, with their cover faces and, for unnamed groups, the one of the
+    ``named`` people (id -> name) each probably is."""
+    covers = _covers(session, [row[0] for row in rows])
+    likely = _likely_names(session, rows, named)
+    return [PersonSummary(*row, cover=covers.get(row[0]), likely_name=likely.get(row[0], (None, None))[1],
+                          likely_person_id=likely.get(row[0], (None, None))[0]) for row in rows]
+
+
 def list_people(library: Library, include_hidden: bool = False, min_instances: int = 1
                 ) -> list[PersonSummary]:
     """Named people first (by name), then unnamed groups, largest first."""
     with library.session() as session:
-        query = (
-            select(Person.id, Person.name, Person.hidden, func.count(PersonInstance.id),
-                   func.count(func.distinct(PersonInstance.photo_id)))
-            .join(PersonInstance, PersonInstance.person_id == Person.id, isouter=True)
-            .group_by(Person.id)
-            .having((Person.name.is_not(None)) | (func.count(PersonInstance.id) >= min_instances)))
-        if not include_hidden:
-            query = query.where(Person.hidden.is_(False))
-        rows = list(session.execute(query))
-        covers = _covers(session, [row[0] for row in rows])
-        likely = _likely_names(session, rows)
-    people = [PersonSummary(*row, cover=covers.get(row[0]), likely_name=likely.get(row[0], (None, None))[1],
-                            likely_person_id=likely.get(row[0], (None, None))[0]) for row in rows]
+        rows = list(session.execute(_summary_rows(include_hidden, min_instances)))
+        people = _summaries(session, rows, {pid: name for pid, name, *_ in rows if name})
     return sorted(people, key=lambda p: (p.name is None, (p.name or "").casefold(), -p.instances))
 
 
-def _likely_names(session, rows: list) -> dict[int, tuple[int, str]]:
-    """For each listed unnamed group of two or more faces, (id, name) of the listed named person
+def get_person(library: Library, person_id: int) -> PersonSummary | None:
+    """One person as ``list_people(library, include_hidden=True)`` lists them (hidden or not);
+    None when there is nobody with this id, or it is an unnamed group with no instance left."""
+    with library.session() as session:
+        rows = list(session.execute(_summary_rows(include_hidden=True, min_instances=1)
+                                    .where(Person.id == person_id)))
+        if not rows:
+            return None
+        named = {} if rows[0][1] else {pid: name for pid, name in session.execute(
+            select(Person.id, Person.name).where(Person.name.is_not(None))) if name}
+        return _summaries(session, rows, named)[0]
+
+
+def _likely_names(session, rows: list, named: dict[int, str]) -> dict[int, tuple[int, str]]:
+    """For each listed unnamed group of two or more faces, (id, name) of the ``named`` person
     it probably is (``albumtag.recognize.likely_names``), from the face stats the last grouping
     stored; never a person the group's faces were rejected for (the user said no)."""
     stored = session.get(LibraryInfo, GROUP_STATS_KEY)
     if stored is None:
         return {}
     stats = stats_from_json(stored.value)
-    names = {pid: name for pid, name, *_ in rows if name and pid in stats}
+    names = {pid: name for pid, name in named.items() if pid in stats}
     unnamed = {pid: stats[pid] for pid, name, _, instances, _ in rows if not name and instances > 1 and pid in stats}
     refused = set(session.execute(
         select(PersonInstance.person_id, TagDecision.person_id)

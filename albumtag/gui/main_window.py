@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableWidgetItem, QTreeWidgetItem
 
 from albumtag.app import browse
+from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.importer import ImportReport, import_folders, rescan
 from albumtag.app.people import list_people
 from albumtag.app.settings import EngineSettings
@@ -102,7 +103,7 @@ class MainWindow(MainWindowView):
         albums.setExpanded(True)
         self._nav_item("People", ("people", None))
         self._nav_item("Unnamed", ("unnamed", None))
-        waiting = (sum(n for _, _, n in browse.review_queue(self.library))
+        waiting = (sum(n for _, _, n in browse.review_queue(self.library, refit_body_suggestions(self.library)))
                    + sum(p.instances for p in browse.group_questions(self.library)))
         self._nav_item(f"Needs review  ({waiting})" if waiting else "Needs review", ("review", None))
         self._nav_item(f"Errors  ({failures})" if failures else "Errors", ("errors", None))

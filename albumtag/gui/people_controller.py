@@ -14,7 +14,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from albumtag.app import browse
-from albumtag.app.people import PersonSummary, list_people
+from albumtag.app.identification import refit_body_suggestions
+from albumtag.app.people import PersonSummary, get_person, list_people
 from albumtag.app.people_actions import PeopleActionError, PeopleActions
 from albumtag.gui.decision_writer import DecisionWriter
 from albumtag.gui.dialogs.name_dialog import NameDialog
@@ -92,16 +93,15 @@ class PeopleController(QObject):
         if questions:
             self.open_person(questions[0])
             return
-        queue = browse.review_queue(self.library)
+        queue = browse.review_queue(self.library, refit_body_suggestions(self.library))
         if not queue:
             QMessageBox.information(self.window, "Needs review", "No suggestions are waiting for review.")
             return
-        person = next(p for p in list_people(self.library) if p.id == queue[0][0])
-        self.open_person(person)
+        self.open_person(get_person(self.library, queue[0][0]))
 
     def open_person(self, person: PersonSummary) -> None:
         self.person = person
-        faces = browse.person_faces(self.library, person.id)
+        faces = browse.person_faces(self.library, person.id, refit_body_suggestions(self.library))
         waiting = sum(not f.confirmed for f in faces)
         # One instance per photo: a face, or a body suggested where the face does not show.
         self.faces_view.heading.setText(f"{person.label} — in {plural(len(faces), 'photo')}"
@@ -171,7 +171,8 @@ class PeopleController(QObject):
         person = self.person
         if person is None or person.likely_person_id is None:
             return
-        ids = [f.instance_id for f in browse.person_faces(self.library, person.id)]
+        faces = browse.person_faces(self.library, person.id, refit_body_suggestions(self.library))
+        ids = [f.instance_id for f in faces]
         if self._run(self.actions.reject, ids, person.likely_person_id) is not None:
             self.refresh_page()
 
@@ -242,7 +243,7 @@ class PeopleController(QObject):
         """On the writer's thread: the decision, then the re-ranking it causes (PIPER's body
         suggestions are refitted), so the counts the window reads next come from the cache."""
         action(ids, person_id)
-        browse.review_queue(self.library)
+        refit_body_suggestions(self.library)
 
     def _write_failed(self, message: str) -> None:
         """A decision shown on the page did not reach the library: show the library's state."""
@@ -259,7 +260,7 @@ class PeopleController(QObject):
 
     def refresh_page(self) -> None:
         if self.faces_view.isVisible() and self.person is not None:
-            match = next((p for p in list_people(self.library, include_hidden=True) if p.id == self.person.id), None)
+            match = get_person(self.library, self.person.id)
             if match is not None:
                 self.open_person(match)
                 return

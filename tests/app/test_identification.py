@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from albumtag.app import identification
 from albumtag.app.browse import person_faces, review_queue
-from albumtag.app.identification import body_suggestions
+from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.importer import import_folders
 from albumtag.app.people_actions import PeopleActions
 from albumtag.embed.face_descriptor import FACE_FEATURE
@@ -92,15 +92,16 @@ def test_the_hidden_face_is_suggested_by_body(named_library: tuple[Library, dict
     assert len(faceless) == 1, "Sheldon's body is found without a face"
     assert _overlap_with_mirrored(library, faceless[0], people["Sheldon"]) > 0.3, \
         "the box found is Sheldon's body, not a fragment of it"
-    suggestions = {s.instance_id: s for s in body_suggestions(library)}
+    fitted = refit_body_suggestions(library)
+    suggestions = {s.instance_id: s for s in fitted}
     assert faceless[0].id in suggestions
     assert suggestions[faceless[0].id].person_id == people["Sheldon"]
     assert suggestions[faceless[0].id].score > 2 / (len(NAMES) + 1), "twice anyone else's share"
-    shown = [f for f in person_faces(library, people["Sheldon"]) if f.instance_id == faceless[0].id]
+    shown = [f for f in person_faces(library, people["Sheldon"], fitted) if f.instance_id == faceless[0].id]
     assert len(shown) == 1 and not shown[0].confirmed
     box = shown[0].face.box
     assert box == (faceless[0].body_x1, faceless[0].body_y1, faceless[0].body_x2, faceless[0].body_y2)
-    waiting = {person_id: count for person_id, _, count in review_queue(library)}
+    waiting = {person_id: count for person_id, _, count in review_queue(library, fitted)}
     assert waiting.get(people["Sheldon"], 0) >= 1, "Needs review counts the body suggestion"
 
 
@@ -109,11 +110,11 @@ def test_a_rejected_body_suggestion_is_not_made_again(named_library: tuple[Libra
     faceless = next(i for i in _instances(library, "second.jpg") if not _has_face_feature(library, i.id))
     actions = PeopleActions(library)
     actions.reject([faceless.id], people["Sheldon"])
-    again = {s.instance_id: s.person_id for s in body_suggestions(library)}
+    again = {s.instance_id: s.person_id for s in refit_body_suggestions(library)}
     assert again.get(faceless.id) != people["Sheldon"]
     actions.undo()
-    assert {s.instance_id: s.person_id for s in body_suggestions(library)}[faceless.id] == people["Sheldon"]
-    assert np.isfinite([s.score for s in body_suggestions(library)]).all()
+    assert {s.instance_id: s.person_id for s in refit_body_suggestions(library)}[faceless.id] == people["Sheldon"]
+    assert np.isfinite([s.score for s in refit_body_suggestions(library)]).all()
 
 
 def test_a_stranger_seen_from_behind_is_not_suggested(named_library: tuple[Library, dict[str, int]],
@@ -130,12 +131,12 @@ def test_a_stranger_seen_from_behind_is_not_suggested(named_library: tuple[Libra
         strangers += faceless
     sheldon = next(i.id for i in _instances(library, "second.jpg") if not _has_face_feature(library, i.id))
 
-    suggested = {s.instance_id: s.person_id for s in body_suggestions(library)}
+    suggested = {s.instance_id: s.person_id for s in refit_body_suggestions(library)}
     assert not set(strangers) & set(suggested)
     assert suggested[sheldon] == people["Sheldon"]
 
     monkeypatch.setattr(identification, "shipped_body_tail", lambda: None)
     monkeypatch.setattr(identification, "_cache", {})
-    closed = {s.instance_id: s.person_id for s in body_suggestions(library)}
+    closed = {s.instance_id: s.person_id for s in refit_body_suggestions(library)}
     assert set(strangers) & set(closed), "closed-set PIPER names a stranger"
     assert closed[sheldon] == people["Sheldon"]

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from albumtag.app.attach import attach_people
 from albumtag.app.browse import person_faces
+from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.importer import import_folders, rescan
 from albumtag.app.interop import backup, export_xmp, restore
 from albumtag.app.people_actions import PeopleActions
@@ -180,7 +181,7 @@ def test_a_person_known_only_from_a_region_can_be_opened(library: Library, share
     import_folders(library, [shared_data / "formats-immich" / "metadata" / "faces"])
     with library.session() as session:
         pierre = session.scalar(select(Person.id).where(Person.name == "Pierre Curie"))
-    faces = person_faces(library, pierre)
+    faces = person_faces(library, pierre, refit_body_suggestions(library))
     assert len(faces) == 2 and all(face.confirmed for face in faces)
 
 

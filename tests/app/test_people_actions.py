@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from albumtag.app.people import list_people
+from albumtag.app.people import get_person, list_people
 from albumtag.app.people_actions import PeopleActionError, PeopleActions
 from albumtag.library.database import Library
 from albumtag.library.schema import Album, AssignedBy, DecisionState, Person, PersonInstance, Photo, TagDecision
@@ -89,6 +89,18 @@ def test_merge_hide_delete_and_their_undo(library: Library, groups) -> None:
     actions.undo()
     actions.undo()
     assert _assignments(library) == before
+
+
+def test_get_person_is_the_person_as_listed(library: Library, groups) -> None:
+    actions = PeopleActions(library)
+    first, second = groups["first"][0], groups["second"][0]
+    actions.name_person(first, "Ada")
+    actions.set_hidden(first)
+    for person in list_people(library, include_hidden=True):
+        assert get_person(library, person.id) == person
+    assert get_person(library, 999) is None
+    actions.reject(groups["second"][1:], second)  # an unnamed group with no face left is not listed
+    assert get_person(library, second) is None
 
 
 def test_empty_name_and_vanished_person_are_refused(library: Library, groups) -> None:
