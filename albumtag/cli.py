@@ -122,8 +122,9 @@ def cmd_errors(args: argparse.Namespace) -> int:
     with _library(args, create=False) as library:
         failures = photo_failures(library)
     for failure in failures:
-        print(f"{failure.path}\t{failure.stage}\t{failure.reason}")
-    print(f"{len(failures)} photo(s) with errors", file=sys.stderr)
+        print(f"{failure.path}\t{failure.stage}\t{'warning: ' if failure.warning else ''}{failure.reason}")
+    warnings = sum(failure.warning for failure in failures)
+    print(f"{len(failures) - warnings} photo(s) with errors, {warnings} imported with warnings", file=sys.stderr)
     return EXIT_OK
 
 

@@ -55,9 +55,16 @@ def _jpeg_with_segment(good: bytes, marker: bytes, payload: bytes) -> bytes:
 
 
 @pytest.fixture
+def metadata_warnings() -> dict[str, str]:
+    """The bad corpus's photos that import with a metadata warning, and a phrase it must contain."""
+    return {"corrupt-exif.jpg": "EXIF", "bad-xmp.jpg": "XMP", "entity-xmp.jpg": "XMP"}
+
+
+@pytest.fixture
 def bad_corpus(tmp_path: Path, shared_data: Path) -> tuple[Path, dict[str, str]]:
     """A folder of broken files, each mapped to a phrase its error must contain; plus one
-    file with corrupt EXIF and one with malformed XMP, which must still import."""
+    file with corrupt EXIF and two with malformed XMP (one an entity expansion), which must
+    still import, each listed with a warning (see ``metadata_warnings``)."""
     good = (shared_data / "faces-lfw" / "Aaron_Peirsol" / "Aaron_Peirsol_0001.jpg").read_bytes()
     folder = tmp_path / "bad"
     folder.mkdir()
@@ -74,6 +81,9 @@ def bad_corpus(tmp_path: Path, shared_data: Path) -> tuple[Path, dict[str, str]]
         _jpeg_with_segment(good, b"\xff\xe1", b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff\x01"))
     (folder / "bad-xmp.jpg").write_bytes(_jpeg_with_segment(
         good, b"\xff\xe1", b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta><rdf:RDF><unclosed"))
+    (folder / "entity-xmp.jpg").write_bytes(_jpeg_with_segment(
+        good, b"\xff\xe1", b"http://ns.adobe.com/xap/1.0/\x00<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\">"
+        b"<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]><x:xmpmeta xmlns:x=\"adobe:ns:meta/\">&b;</x:xmpmeta>"))
     (folder / "good.jpg").write_bytes(good)
     return folder, {name: phrase for name, (_, phrase) in expected.items()}
 

@@ -37,10 +37,12 @@ def failure_reason(error: BaseException) -> str:
 
 
 def mark_stage(session: Session, photo_id: int, stage: str, version: str,
-               error: str | None = None) -> None:
+               error: str | None = None, warning: str | None = None) -> None:
+    """Record a stage's outcome: failed with ``error``, or done, with a ``warning`` when
+    something was wrong that did not stop it (kept in the same column, listed under Errors)."""
     session.merge(PhotoStage(
         photo_id=photo_id, stage=stage, version=version,
-        status=StageStatus.FAILED if error else StageStatus.DONE, error=error, updated_at=utcnow()))
+        status=StageStatus.FAILED if error else StageStatus.DONE, error=error or warning, updated_at=utcnow()))
 
 
 def reset_stages(session: Session, photo_id: int, keep: Sequence[str] = ()) -> None:

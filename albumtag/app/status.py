@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from albumtag.library.database import Library
 from albumtag.library.schema import Album, Person, PersonInstance, Photo, PhotoStage, StageStatus
@@ -23,9 +23,13 @@ class LibraryStatus:
 
 @dataclass(frozen=True)
 class PhotoFailure:
+    """A stage that failed on a photo, or (``warning``) one that went on past a problem, such
+    as unreadable metadata, on a photo that still imported."""
+
     path: Path
     stage: str
     reason: str
+    warning: bool = False
 
 
 def library_status(library: Library) -> LibraryStatus:
@@ -49,8 +53,10 @@ def library_status(library: Library) -> LibraryStatus:
 def photo_failures(library: Library) -> list[PhotoFailure]:
     with library.session() as session:
         rows = session.execute(
-            select(Album.root, Photo.relpath, PhotoStage.stage, PhotoStage.error)
+            select(Album.root, Photo.relpath, PhotoStage.stage, PhotoStage.error, PhotoStage.status)
             .join(Photo, Photo.album_id == Album.id).join(PhotoStage, PhotoStage.photo_id == Photo.id)
-            .where(PhotoStage.status == StageStatus.FAILED, Photo.missing.is_(False))
-            .order_by(Album.root, Photo.relpath))
-        return [PhotoFailure(Path(root) / rel, stage, error or "") for root, rel, stage, error in rows]
+            .where(or_(PhotoStage.status == StageStatus.FAILED, PhotoStage.error.is_not(None)),
+                   Photo.missing.is_(False))
+            .order_by(PhotoStage.status.desc(), Album.root, Photo.relpath))  # failures first
+        return [PhotoFailure(Path(root) / rel, stage, error or "", StageStatus(status) == StageStatus.DONE)
+                for root, rel, stage, error, status in rows]

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from albumtag.io.errors import PhotoError
 from albumtag.io.formats import register_codecs
-from albumtag.io.metadata import taken_at
+from albumtag.io.metadata import exif_problem, taken_at
 
 # Photos above this many pixels are refused (decompression-bomb guard); 200 MP covers every
 # camera and most stitched panoramas.
@@ -33,6 +33,7 @@ class PhotoHeader:
     height: int
     orientation: int  # EXIF orientation tag, 1 when absent
     taken_at: datetime | None
+    warning: str | None = None  # what was wrong with its metadata (the photo still reads)
 
 
 def _open(data: bytes) -> Image.Image:
@@ -67,12 +68,13 @@ def exif_orientation(image: Image.Image) -> int:
 
 
 def read_header(image: Image.Image, path: Path | None = None) -> PhotoHeader:
+    warning = exif_problem(image)
     orientation = exif_orientation(image)
     width, height = image.size
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     return PhotoHeader(format=image.format or "unknown", width=width, height=height,
-                       orientation=orientation, taken_at=taken_at(image, path))
+                       orientation=orientation, taken_at=taken_at(image, path), warning=warning)
 
 
 def _draft_request(image: Image.Image, long_side: int) -> tuple[int, int]:

@@ -7,6 +7,7 @@ day's clothing is a strong cue), so a missing date is normal and a corrupt one i
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +57,31 @@ def exif_taken_at(image: Image.Image) -> datetime | None:
                 return found
     except Exception:  # corrupt EXIF is common in the wild; the date is then unknown
         return None
+    return None
+
+
+def exif_problem(image: Image.Image) -> str | None:
+    """Why the photo's EXIF block cannot be read, or None (also when it has none).
+
+    Pillow reads a broken block as empty, or warns and reads part of it; either way the date
+    and orientation in it are lost, which the person should hear about (as a warning: the
+    photo itself is fine)."""
+    raw = image.info.get("exif")
+    if not raw:
+        return None
+    body = raw[6:] if raw.startswith(b"Exif\x00\x00") else raw
+    if body[:4] not in (b"II*\x00", b"MM\x00*"):
+        return "EXIF block unreadable (no TIFF header): its date and orientation are ignored"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:  # parsed afresh: Pillow parsed it once already while opening, and warned then
+            exif = Image.Exif()
+            exif.load(raw)
+            exif.get_ifd(EXIF_IFD)
+        except Exception as error:  # any parser failure is the same news for the person
+            return f"EXIF block unreadable ({error}): its date and orientation are ignored"
+    if caught:
+        return f"EXIF block partly unreadable ({str(caught[0].message).strip()}): some of it is ignored"
     return None
 
 

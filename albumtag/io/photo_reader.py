@@ -30,6 +30,7 @@ class PhotoFacts:
     height: int
     orientation: int
     taken_at: datetime | None
+    warning: str | None = None  # a metadata problem to list under Errors; the photo imported
 
 
 def read_photo(job: ReadJob) -> PhotoFacts:
@@ -41,4 +42,4 @@ def read_photo(job: ReadJob) -> PhotoFacts:
     if not target.exists():
         save_thumbnail(make_thumbnail(image), target)
     return PhotoFacts(digest, header.format, header.width, header.height, header.orientation,
-                      header.taken_at)
+                      header.taken_at, header.warning)

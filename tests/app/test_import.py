@@ -26,15 +26,21 @@ def _copy_people(shared_data: Path, dest: Path, names: list[str]) -> list[Path]:
     return copied
 
 
-def test_bad_files_are_listed_and_the_rest_imports(library: Library, bad_corpus) -> None:
+def test_bad_files_are_listed_and_the_rest_imports(library: Library, bad_corpus, metadata_warnings) -> None:
     folder, expected = bad_corpus
     report = import_folders(library, [folder])
     decode = report.run.stages["decode"]
-    assert (decode.done, decode.failed) == (3, len(expected))
-    failures = {f.path.name: f.reason for f in photo_failures(library)}
+    assert (decode.done, decode.failed) == (1 + len(metadata_warnings), len(expected))
+    listed = photo_failures(library)
+    failures = {f.path.name: f.reason for f in listed if not f.warning}
     assert set(failures) == set(expected)
     for name, phrase in expected.items():
         assert phrase in failures[name]
+    warnings = {f.path.name: f.reason for f in listed if f.warning}  # imported, with the problem said
+    assert set(warnings) == set(metadata_warnings)
+    for name, phrase in metadata_warnings.items():
+        assert phrase in warnings[name]
+    assert [f.warning for f in listed] == sorted(f.warning for f in listed)  # failures first
     with library.session() as session:
         good = session.scalar(select(Photo).where(Photo.relpath == "good.jpg"))
         assert (good.width, good.height) == (250, 250)

@@ -61,7 +61,7 @@ class DecodeStage(Stage[ReadJob, PhotoFacts]):
         photo.width, photo.height = result.width, result.height
         photo.orientation = result.orientation
         photo.taken_at = result.taken_at
-        mark_stage(session, photo.id, self.name, self.version)
+        mark_stage(session, photo.id, self.name, self.version, warning=result.warning)
 
 
 def _adopt_moved(session: Session, new: Photo, digest: str) -> bool:

@@ -6,8 +6,8 @@ of making a second instance of the same face (see ``albumtag.app.attach``); when
 stage runs again it keeps these instances, as it keeps everything a person confirmed.
 Reading XMP needs only the file's header and the sidecar, so this runs inline: it is I/O.
 
-A malformed XMP packet is logged and read as naming nobody, like the date reader does: it
-must not keep the photo's faces from being used.
+A malformed XMP packet is read as naming nobody, like the date reader does: it must not keep
+the photo's faces from being used. It is listed under Errors as a warning on the photo.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class RegionJob:
 @dataclass(frozen=True)
 class RegionResult:
     people: list[TaggedPerson]
+    warning: str | None = None
 
 
 class RegionStage(Stage[RegionJob, RegionResult]):
@@ -66,16 +67,16 @@ class RegionStage(Stage[RegionJob, RegionResult]):
         for job in jobs:
             if cancel.cancelled:
                 return
-            yield job, RegionResult(_read(job))
+            yield job, _read(job)
 
     def store(self, session: Session, job: RegionJob, result: RegionResult) -> None:
         attach_people(session, job.photo_id, result.people, AssignedBy.METADATA)
-        mark_stage(session, job.photo_id, self.name, self.version)
+        mark_stage(session, job.photo_id, self.name, self.version, warning=result.warning)
 
 
-def _read(job: RegionJob) -> list[TaggedPerson]:
+def _read(job: RegionJob) -> RegionResult:
     try:
-        return photo_people(Path(job.path), job.frame)
+        return RegionResult(photo_people(Path(job.path), job.frame))
     except XmpError as error:
         log.warning("%s: people tags not read: %s", job.path, error)
-        return []
+        return RegionResult([], f"XMP metadata unreadable, people tags in it ignored: {error}")
