@@ -191,9 +191,13 @@ class MainWindow(MainWindowView):
         table = self.errors_view.table
         table.setRowCount(len(failures))
         for row, failure in enumerate(failures):
-            for column, text in enumerate((str(failure.path), failure.stage, failure.reason)):
+            reason = f"Warning: {failure.reason}" if failure.warning else failure.reason
+            for column, text in enumerate((str(failure.path), failure.stage, reason)):
                 table.setItem(row, column, QTableWidgetItem(text))
-        self.errors_view.heading.setText(f"Errors — {len(failures)} photos could not be read")
+        warnings = sum(failure.warning for failure in failures)
+        self.errors_view.heading.setText(
+            f"Errors — {plural(len(failures) - warnings, 'photo')} could not be read"
+            + (f", {plural(warnings, 'photo')} imported with warnings" if warnings else ""))
         self.pages.setCurrentWidget(self.errors_view)
 
     def _open_photo(self, index: QModelIndex) -> None:
