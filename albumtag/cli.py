@@ -151,7 +151,7 @@ def _interop(args: argparse.Namespace, action: Callable) -> object | None:
 
 
 def cmd_export_xmp(args: argparse.Namespace) -> int:
-    from albumtag.app.interop import export_xmp
+    from albumtag.app.xmp_export import export_xmp
     from albumtag.cli_progress import TextProgress
 
     report = _interop(args, lambda library: export_xmp(
@@ -171,7 +171,7 @@ def cmd_export_xmp(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from albumtag.app.interop import backup
+    from albumtag.app.backup import backup
 
     report = _interop(args, lambda library: backup(library, args.file))
     if report is None:
@@ -181,7 +181,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from albumtag.app.interop import restore
+    from albumtag.app.backup import restore
 
     report = _interop(args, lambda library: restore(library, args.file))
     if report is None:

@@ -1,10 +1,10 @@
 """File › Export tags to XMP…, Back up people and tags…, Restore from backup….
 
 Each asks what to do (where to write, which file), then runs the app layer's function
-(``albumtag.app.interop``) as a background job of the main window, so the window stays usable
-and no import runs on the library at the same time; progress shows in the status bar. The
-outcome comes in a message box that does not block (counts, and each file that could not be
-written in its details) and in the status bar.
+(``albumtag.app.xmp_export``, ``albumtag.app.backup``) as a background job of the main window,
+so the window stays usable and no import runs on the library at the same time; progress
+shows in the status bar. The outcome comes in a message box that does not block (counts, and
+each file that could not be written in its details) and in the status bar.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-from albumtag.app.interop import BackupReport, ExportReport, RestoreReport, backup, export_xmp, restore
+from albumtag.app.backup import BackupReport, RestoreReport, backup, restore
+from albumtag.app.xmp_export import ExportReport, export_xmp
 from albumtag.gui.text import plural
 from albumtag.gui.workers import Job
 from albumtag.library.database import Library

@@ -12,11 +12,12 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from albumtag.app.attach import attach_people
+from albumtag.app.backup import backup, restore
 from albumtag.app.browse import person_faces
 from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.importer import import_folders, rescan
-from albumtag.app.interop import backup, export_xmp, restore
 from albumtag.app.people_actions import PeopleActions
+from albumtag.app.xmp_export import export_xmp
 from albumtag.cli import EXIT_FAILED, EXIT_OK, main
 from albumtag.io.hashing import content_hash
 from albumtag.io.xmp_files import photo_people
