@@ -84,19 +84,32 @@ def _draft_request(image: Image.Image, long_side: int) -> tuple[int, int]:
 
 
 def _load(image: Image.Image, long_side: int | None) -> Image.Image:
-    """Decode pixels (first frame for GIF), RGB, EXIF orientation applied."""
+    """Decode pixels (first frame for GIF), RGB, EXIF orientation applied; with ``long_side``,
+    reduced by a whole factor that keeps the long side at least that (see ``decode``)."""
     if long_side and image.format == "JPEG" and max(image.size) > long_side:
         # DCT scaling: decode at 1/2, 1/4 or 1/8 size, never below what was asked for.
         image.draft("RGB", _draft_request(image, long_side))
     try:
         image.seek(0)
         image.load()
+        if long_side and max(image.size) >= 2 * long_side:  # formats without DCT scaling
+            image = _reduce(image, max(image.size) // long_side)
         transposed = _transpose(image)
         return transposed.convert("RGB") if transposed.mode != "RGB" else transposed
     except (OSError, ValueError, SyntaxError, EOFError) as error:
         raise PhotoError(f"cannot decode image: {error}") from error
     except MemoryError:
         raise PhotoError("not enough memory to decode this image") from None
+
+
+def _reduce(image: Image.Image, factor: int) -> Image.Image:
+    """Shrink by a whole factor (box filter); palette, bilevel and 16-bit images, which
+    ``reduce`` refuses, go through RGB first, as they would end up anyway."""
+    if image.mode in ("P", "1") or image.mode.startswith("I;16"):
+        image = image.convert("RGB")
+    reduced = image.reduce(factor)
+    reduced.info = image.info  # EXIF orientation is applied after
+    return reduced
 
 
 def _transpose(image: Image.Image) -> Image.Image:
@@ -113,7 +126,8 @@ def decode(
 
     ``long_side`` lets JPEG decode at a reduced scale whose long side is still at least that
     many pixels, which makes thumbnails and detection at a capped resolution several times
-    cheaper than a full decode. Other formats decode at full size.
+    cheaper than a full decode. Other formats decode at full size, then are reduced by a
+    whole factor to the same bound, so what later steps hold is as small.
     """
     image = _open(data)
     header = read_header(image, path)
