@@ -54,8 +54,9 @@ def claimed_size_jpeg(path: Path, width: int, height: int) -> None:
     path.write_bytes(bytes(data))
 
 
-def write_photos(folder: Path) -> list[Path]:
-    """The test photos, one sub-folder each (each is imported as an album of its own)."""
+def write_photos(folder: Path, only: tuple[str, ...] = ()) -> list[Path]:
+    """The test photos (``only`` those named, if given), one sub-folder each (each is imported
+    as an album of its own); the 1x1 photo comes first."""
     made = {
         "one-pixel.jpg": lambda p: Image.new("RGB", (1, 1), (128, 128, 128)).save(p),
         "strip-20000x10.jpg": lambda p: strip(20000, 10).save(p, quality=90),
@@ -66,6 +67,8 @@ def write_photos(folder: Path) -> list[Path]:
     }
     paths = []
     for name, write in made.items():
+        if only and name not in only:
+            continue
         album = folder / Path(name).stem
         album.mkdir(parents=True, exist_ok=True)
         write(album / name)
