@@ -11,8 +11,9 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
-from defusedxml import ElementTree
 from PIL import Image
+
+from albumtag.io.xmp_xml import check_size, parse_xml
 
 # EXIF tags: DateTimeOriginal and DateTimeDigitized live in the Exif IFD, DateTime in IFD0.
 EXIF_IFD = 0x8769
@@ -101,8 +102,9 @@ def xmp_taken_at(packet: bytes | str | None) -> datetime | None:
     if not packet:
         return None
     try:
-        root = ElementTree.fromstring(xmp_text(packet))
-    except Exception:  # malformed XMP never stops an import
+        check_size(packet)
+        root = parse_xml(xmp_text(packet))
+    except Exception:  # malformed or oversized XMP never stops an import
         return None
     for prop in XMP_DATE_PROPERTIES:
         for element in root.iter():

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException, ElementTree
+from defusedxml import DefusedXmlException
 
 from albumtag.io.metadata import xmp_text
+from albumtag.io.xmp_xml import XmpTooLarge, check_size, parse_xml
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 X = "adobe:ns:meta/"
@@ -52,12 +53,17 @@ def q(namespace: str, name: str) -> str:
 
 
 def parse(packet: bytes | str) -> Element:
-    """The packet's root element; XmpError for anything that is not well-formed, safe XML."""
+    """The packet's root element; XmpError for anything that is not well-formed, safe XML
+    (or is over ``xmp_xml.MAX_XMP_BYTES``)."""
+    try:
+        check_size(packet)
+    except XmpTooLarge as error:
+        raise XmpError(str(error)) from None
     text = xmp_text(packet)
     if not text:
         raise XmpError("empty XMP packet")
     try:
-        return ElementTree.fromstring(text)
+        return parse_xml(text)
     except (ParseError, DefusedXmlException) as error:
         raise XmpError(f"malformed XMP: {error}") from error
 
