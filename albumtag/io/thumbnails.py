@@ -21,10 +21,14 @@ def thumbnail_path(cache_dir: Path, photo_hash: str) -> Path:
 
 
 def make_thumbnail(image: Image.Image, size: int = THUMBNAIL_SIZE) -> Image.Image:
-    """A new image no larger than ``size`` on its long side (upright RGB in and out)."""
+    """A new image no larger than ``size`` on its long side (upright RGB in and out), pixels
+    only: the photo's metadata stays behind (Pillow would write a GIF's comment into the JPEG,
+    and refuses to save one over 64 kB)."""
     scale = min(1.0, size / max(image.size))
     target = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    thumb = image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    thumb.info = {}
+    return thumb
 
 
 def save_thumbnail(thumb: Image.Image, path: Path) -> None:

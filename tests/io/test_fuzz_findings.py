@@ -10,6 +10,8 @@ from PIL import Image, PngImagePlugin
 
 from albumtag.io.decode import decode_file
 from albumtag.io.metadata import xmp_taken_at
+from albumtag.io.photo_reader import ReadJob, read_photo
+from albumtag.io.thumbnails import thumbnail_path
 from albumtag.io.xmp_files import photo_people
 from albumtag.io.xmp_rdf import XmpError
 from albumtag.io.xmp_regions import Frame, read_people
@@ -70,3 +72,14 @@ def test_photo_with_an_oversized_xmp_packet_imports(tmp_path: Path) -> None:
     assert image.size == (40, 30) and header.taken_at is None
     with pytest.raises(XmpError, match="too large"):  # the regions stage warns, then reads nobody
         photo_people(path, Frame(1, 40, 30))
+
+
+def test_gif_with_a_comment_over_64_kb_imports(tmp_path: Path) -> None:
+    # The thumbnail inherited the comment and Pillow refused to write it into a JPEG: the
+    # photo was listed as "unexpected error: ValueError: Comment is too long".
+    path = tmp_path / "commented.gif"
+    Image.new("RGB", (40, 30), "red").save(path, comment=b"c" * 100_000)
+    facts = read_photo(ReadJob(1, str(path), str(tmp_path / "thumbnails")))
+    assert (facts.format, facts.width, facts.height) == ("GIF", 40, 30)
+    with Image.open(thumbnail_path(tmp_path / "thumbnails", facts.content_hash)) as thumbnail:
+        assert thumbnail.size == (40, 30) and "comment" not in thumbnail.info
