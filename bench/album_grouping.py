@@ -67,7 +67,7 @@ from albumtag.evaluation.album_sets import (
 )
 from albumtag.evaluation.metrics import bcubed
 from albumtag.evaluation.photo_sets import LabelledPhoto, staged_album
-from albumtag.evaluation.system_run import pick_face
+from albumtag.evaluation.run_result import pick_face
 from albumtag.library.database import Library
 from albumtag.library.schema import PersonInstance, Photo
 from albumtag.recognize.grouping import GroupingParams, Instances, group_labels

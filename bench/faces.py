@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 from albumtag.evaluation import reference_system
+from albumtag.evaluation.isolated_run import measure
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.run_system import measure
-from albumtag.evaluation.system_run import SystemRun
+from albumtag.evaluation.run_result import SystemRun
 from albumtag.io.scan import scan_folder
 
 

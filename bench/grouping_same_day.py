@@ -46,7 +46,7 @@ from albumtag.evaluation.composite_data import (
     lfw_people,
 )
 from albumtag.evaluation.metrics import bcubed
-from albumtag.evaluation.system_run import SystemRun
+from albumtag.evaluation.run_result import SystemRun
 from albumtag.recognize.grouping import GroupingParams, Instances, group_labels, same_day_body_limits
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

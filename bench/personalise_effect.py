@@ -51,8 +51,8 @@ from albumtag.app.training import personalise_command
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE
 from albumtag.evaluation.photo_sets import LabelledPhoto, labelled_set, staged_album
 from albumtag.evaluation.report import figures
+from albumtag.evaluation.run_result import SystemRun, pick_face
 from albumtag.evaluation.splits import is_training_person
-from albumtag.evaluation.system_run import SystemRun, pick_face
 from albumtag.library.database import Library
 from albumtag.library.schema import CONFIRMED_BY, Feature, Person, PersonInstance, Photo
 from albumtag.library.vectors import from_blob

@@ -22,8 +22,8 @@ from collections import Counter
 from pathlib import Path
 
 from albumtag.app.stages.bodies import BodyJob, BodyStage
+from albumtag.evaluation.isolated_run import measure
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.run_system import measure
 from albumtag.io.photo_batches import decode_for_analysis
 from albumtag.io.scan import scan_folder
 from albumtag.vision.mtcnn_detector import MtcnnDetector

@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from albumtag.evaluation import reference_system
+from albumtag.evaluation.isolated_run import measure
 from albumtag.evaluation.metrics import verification_accuracy
 from albumtag.evaluation.pairs import Pairs, deepface_pairs, lfw_pairs
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.run_system import measure
-from albumtag.evaluation.system_run import SystemRun
+from albumtag.evaluation.run_result import SystemRun
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -54,6 +54,8 @@ class PhotoItem:
 
 @dataclass(frozen=True)
 class InstanceItem:
+    """One person instance on a photo, as the photo view draws it: its boxes and who it is."""
+
     id: int
     photo_id: int
     face_box: Box | None
@@ -116,8 +118,9 @@ def instance_item(inst: PersonInstance, person_name: str | None) -> InstanceItem
 
 
 @dataclass(frozen=True)
-class FaceItem:
-    """One face shown in a person's page or the review queue."""
+class PersonInstanceTile:
+    """One of a person's instances as a tile on their page (and in Needs review): the face, or
+    the body of an instance seen without a face (``face`` is then the body's crop)."""
 
     instance_id: int
     face: FaceRef
@@ -125,7 +128,7 @@ class FaceItem:
     quality: float
     score: float  # 0..1 closeness to the person's confirmed faces (1 for confirmed ones)
 
-    def confirmed_copy(self) -> FaceItem:
+    def confirmed_copy(self) -> PersonInstanceTile:
         return replace(self, confirmed=True, score=1.0)
 
 
@@ -142,7 +145,7 @@ SAME_DAY_BODY_SCORE = 0.5
 
 
 def person_faces(library: Library, person_id: int,
-                 body_suggestions: Sequence[BodySuggestion]) -> list[FaceItem]:
+                 body_suggestions: Sequence[BodySuggestion]) -> list[PersonInstanceTile]:
     """A person's faces (and bodies, for instances seen without a face): confirmed ones
     first, then suggestions, most likely first. ``body_suggestions`` are PIPER's
     (``identification.refit_body_suggestions``); those for this person are shown too."""
@@ -171,8 +174,8 @@ def person_faces(library: Library, person_id: int,
             score = 1.0
         else:
             score = suggestion_score(float(np.min(np.linalg.norm(anchors - from_blob(vector), axis=1))), accept)
-        items.append(FaceItem(inst.id, FaceRef(Path(root) / rel, digest, shown_box(inst)), is_confirmed,
-                              inst.quality, score))
+        items.append(PersonInstanceTile(inst.id, FaceRef(Path(root) / rel, digest, shown_box(inst)),
+                                        is_confirmed, inst.quality, score))
     items += _body_items(library, person_id, body_suggestions)
     return sorted(items, key=lambda f: (not f.confirmed, -f.score, -f.quality))
 
@@ -184,7 +187,8 @@ def shown_box(inst: PersonInstance) -> Box:
     return inst.body_x1, inst.body_y1, inst.body_x2, inst.body_y2
 
 
-def _body_items(library: Library, person_id: int, body_suggestions: Sequence[BodySuggestion]) -> list[FaceItem]:
+def _body_items(library: Library, person_id: int,
+               body_suggestions: Sequence[BodySuggestion]) -> list[PersonInstanceTile]:
     """People seen without a face whom PIPER takes for this person, shown by their body box."""
     suggested = {s.instance_id: s.score for s in body_suggestions if s.person_id == person_id}
     if not suggested:
@@ -194,8 +198,8 @@ def _body_items(library: Library, person_id: int, body_suggestions: Sequence[Bod
             select(PersonInstance, Album.root, Photo.relpath, Photo.content_hash)
             .join(Photo, Photo.id == PersonInstance.photo_id).join(Album, Album.id == Photo.album_id)
             .where(PersonInstance.id.in_(suggested), Photo.content_hash.is_not(None))).all()
-    return [FaceItem(inst.id, FaceRef(Path(root) / rel, digest, shown_box(inst)), False, inst.quality,
-                     suggested[inst.id]) for inst, root, rel, digest in rows]
+    return [PersonInstanceTile(inst.id, FaceRef(Path(root) / rel, digest, shown_box(inst)), False,
+                               inst.quality, suggested[inst.id]) for inst, root, rel, digest in rows]
 
 
 def review_queue(library: Library, body_suggestions: Sequence[BodySuggestion]) -> list[tuple[int, str, int]]:

@@ -15,7 +15,7 @@ from albumtag.app.progress import Progress
 from albumtag.app.settings import EngineSettings
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE
 from albumtag.evaluation.photo_sets import LabelledPhoto, staged_album
-from albumtag.evaluation.system_run import SystemRun, pick_face
+from albumtag.evaluation.run_result import SystemRun, pick_face
 from albumtag.library.database import Library
 from albumtag.library.schema import Feature, PersonInstance, Photo
 from albumtag.library.vectors import from_blob

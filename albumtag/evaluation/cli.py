@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from albumtag.evaluation import reference_system
+from albumtag.evaluation.isolated_run import SystemFailed, measure
 from albumtag.evaluation.photo_sets import labelled_set
 from albumtag.evaluation.report import figures, ratios, table
-from albumtag.evaluation.run_system import SystemFailed, measure
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -33,8 +33,8 @@ from albumtag.embed.body_parts import part_feature
 from albumtag.evaluation import face_system, reference_system
 from albumtag.evaluation.composite import FACE, CompositeSet, pair_people
 from albumtag.evaluation.photo_sets import LabelledPhoto
+from albumtag.evaluation.run_result import SystemRun
 from albumtag.evaluation.splits import is_training_person
-from albumtag.evaluation.system_run import SystemRun
 from albumtag.vision.crop_pose import crop_detector, crop_pose
 from albumtag.vision.poselets import crop_part, fire, load_poselets
 

@@ -15,7 +15,7 @@ import numpy as np
 from albumtag.embed.face_analysis import FaceAnalysis
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, MATCH_DISTANCE
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.system_run import SystemRun, pick_face
+from albumtag.evaluation.run_result import SystemRun, pick_face
 from albumtag.io.photo_batches import PhotoFile
 from albumtag.runtime.providers import Device
 

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.system_run import SystemRun, pick_face
+from albumtag.evaluation.run_result import SystemRun, pick_face
 
 UPSAMPLE = 1  # face_recognition's number_of_times_to_upsample default
 JITTERS = 1  # face_recognition's num_jitters default

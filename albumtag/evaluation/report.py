@@ -14,7 +14,7 @@ from albumtag.evaluation.metrics import (
     singletons_for_missing,
 )
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.system_run import SystemRun
+from albumtag.evaluation.run_result import SystemRun
 
 OPEN_SET_ENROL = 5  # photos enrolled per person in the leave-one-person-out trial
 

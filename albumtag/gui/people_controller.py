@@ -129,7 +129,7 @@ class PeopleController(QObject):
     def _selected_people(self) -> list[PersonSummary]:
         return self._selected(self.people_view.grid)
 
-    def _selected_faces(self) -> list[browse.FaceItem]:
+    def _selected_faces(self) -> list[browse.PersonInstanceTile]:
         return self._selected(self.faces_view.grid)
 
     def _ask_name(self, prompt: str, current: str = "") -> str | None:

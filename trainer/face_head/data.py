@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from albumtag.evaluation.run_result import pick_face
 from albumtag.evaluation.splits import is_training_person
-from albumtag.evaluation.system_run import pick_face
 from albumtag.io.photo_batches import PhotoFile
 from albumtag.vision.face_detection import FaceDetection
 

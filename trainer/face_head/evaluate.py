@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 from albumtag.evaluation.metrics import distance_matrix, kshot_accuracy, kshot_enrolments
 from albumtag.evaluation.pairs import lfw_pairs
-from albumtag.evaluation.system_run import SystemRun
+from albumtag.evaluation.run_result import SystemRun
 from trainer.face_head.data import FaceMaps
 from trainer.face_head.model import FaceHead, apply_kernels, personalise, solve_commonality
 from trainer.face_head.quality import TAU, quality_weights

@@ -67,7 +67,7 @@ from albumtag.evaluation.composite_data import (
 )
 from albumtag.evaluation.metrics import distance_matrix
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from albumtag.evaluation.system_run import SystemRun
+from albumtag.evaluation.run_result import SystemRun
 from albumtag.recognize.fusion import (
     BODY_TAIL_KEY,
     EXPONENT_KEY,

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QImage
 
-from albumtag.app.browse import FaceItem
+from albumtag.app.browse import PersonInstanceTile
 from albumtag.app.people import FaceRef, PersonSummary
 from albumtag.app.thumbnails import face_thumbnail
 from albumtag.gui.models.thumbnail_list_model import ThumbnailListModel
@@ -59,7 +59,7 @@ class PeopleModel(ThumbnailListModel[PersonSummary]):
         return Qt.DropAction.MoveAction
 
 
-class FacesModel(ThumbnailListModel[FaceItem]):
+class FacesModel(ThumbnailListModel[PersonInstanceTile]):
     """The faces of one person (or the suggestions for them), each with its state or score."""
 
     cell, icon = FACE_CELL, FACE_ICON
@@ -68,14 +68,14 @@ class FacesModel(ThumbnailListModel[FaceItem]):
         super().__init__(loader, parent)
         self._thumbnails_dir = thumbnails_dir
 
-    def item_id(self, item: FaceItem) -> object:
+    def item_id(self, item: PersonInstanceTile) -> object:
         return item.instance_id
 
-    def picture(self, item: FaceItem):
+    def picture(self, item: PersonInstanceTile):
         return partial(_face_picture, self._thumbnails_dir, item.face)
 
-    def label(self, item: FaceItem) -> str:
+    def label(self, item: PersonInstanceTile) -> str:
         return "✓ confirmed" if item.confirmed else f"suggested · {item.score:.0%}"
 
-    def tooltip(self, item: FaceItem) -> str:
+    def tooltip(self, item: PersonInstanceTile) -> str:
         return f"{item.face.photo_path.name}\nquality {item.quality:.2f}"

@@ -1,6 +1,7 @@
 """What one system (AlbumTag or the reference) reports about a list of photos: the chosen
 face's descriptor per photo, the cluster that face ended in, and the time each stage took.
-Saved as one ``.npz`` so a system can run in its own process (its memory measured alone)."""
+Saved as one ``.npz`` so a system can run in its own process (``evaluation.isolated_run``).
+Also ``pick_face``: the rule every system uses to choose which face is the photo's person."""
 
 from __future__ import annotations
 

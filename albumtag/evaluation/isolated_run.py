@@ -1,7 +1,9 @@
 """Run one system on a list of photos in a process of its own, so its peak memory (with its
 worker processes) is measured alone and neither system warms caches for the other.
+``measure`` starts the child (this module as a script) and reads back the ``SystemRun``
+(``evaluation.run_result``) it saved, adding the peak memory.
 
-    python -m albumtag.evaluation.run_system SYSTEM PHOTOS.json OUT.npz [--device D]
+    python -m albumtag.evaluation.isolated_run SYSTEM PHOTOS.json OUT.npz [--device D]
 
 Systems: ``albumtag`` (the whole importer into a temporary library), ``albumtag-faces`` (its
 face stage alone), ``reference`` (dlib as face_recognition runs it).
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.process_memory import TreePeakRss
-from albumtag.evaluation.system_run import PICK_RULES, SystemRun
+from albumtag.evaluation.run_result import PICK_RULES, SystemRun
 
 SYSTEMS = ("albumtag", "albumtag-faces", "reference")
 
@@ -31,7 +33,7 @@ def measure(system: str, photos: list[LabelledPhoto], workdir: Path, device: str
     """Run ``system`` in a child process; its answers plus the peak RSS of its process tree."""
     listing, out = workdir / f"{system}-photos.json", workdir / f"{system}.npz"
     listing.write_text(json.dumps([[str(p.path), p.label] for p in photos]))
-    command = [sys.executable, "-m", "albumtag.evaluation.run_system", system, str(listing), str(out),
+    command = [sys.executable, "-m", "albumtag.evaluation.isolated_run", system, str(listing), str(out),
                "--device", device, "--pick", pick]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as child:
         with TreePeakRss(root=child.pid) as peak:
