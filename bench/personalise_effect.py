@@ -44,7 +44,7 @@ from sqlalchemy import select
 from albumtag.app import browse
 from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.importer import import_folders
-from albumtag.app.open_set import acceptance_distance, enrolled_faces, library_tail
+from albumtag.app.open_set import acceptance_distance, enrolled_faces
 from albumtag.app.people_actions import PeopleActions
 from albumtag.app.settings import EngineSettings
 from albumtag.app.training import personalise_command
@@ -54,8 +54,10 @@ from albumtag.evaluation.report import figures
 from albumtag.evaluation.run_result import SystemRun, pick_face
 from albumtag.evaluation.splits import is_training_person
 from albumtag.library.database import Library
+from albumtag.library.library_info import stored_open_set_tail
 from albumtag.library.schema import CONFIRMED_BY, Feature, Person, PersonInstance, Photo
 from albumtag.library.vectors import from_blob
+from albumtag.recognize.open_set import library_or_shipped_tail
 from albumtag.runtime.providers import Device
 from bench.recognize import SHARED, lfw
 
@@ -173,7 +175,7 @@ def measure(library: Library, relpaths: list[str], photos: list[LabelledPhoto]) 
                     np.stack([f.vector if f.vector is not None else np.zeros(EMBEDDING_SIZE, np.float32)
                               for f in faces]),
                     [f.person_id for f in faces], len(faces), threshold=MATCH_DISTANCE,
-                    impostor_tail=library_tail(library).to_json())
+                    impostor_tail=library_or_shipped_tail(stored_open_set_tail(library)).to_json())
     bench = figures(photos, run)
     return {"accept_distance": accept, "enrolled": enrolled_faces(library),
             "far_distractors": _rate(far[0], far[1]), "distractor_queries": far[1],

@@ -7,21 +7,9 @@ from sqlalchemy import func, select
 
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
-from albumtag.library.schema import CONFIRMED_BY, Feature, LibraryInfo, PersonInstance
-from albumtag.recognize.open_set import DEFAULT_FAR, ImpostorTail, load_tail
-
-TAIL_KEY = "open_set_tail"
-
-
-def library_tail(library: Library) -> ImpostorTail:
-    with library.session() as session:
-        stored = session.get(LibraryInfo, TAIL_KEY)
-        return ImpostorTail.from_json(stored.value, "library") if stored else load_tail()
-
-
-def save_library_tail(library: Library, tail: ImpostorTail) -> None:
-    with library.session() as session:
-        session.merge(LibraryInfo(key=TAIL_KEY, value=tail.to_json()))
+from albumtag.library.library_info import stored_open_set_tail
+from albumtag.library.schema import CONFIRMED_BY, Feature, PersonInstance
+from albumtag.recognize.open_set import DEFAULT_FAR, library_or_shipped_tail
 
 
 def enrolled_faces(library: Library) -> int:
@@ -36,4 +24,4 @@ def enrolled_faces(library: Library) -> int:
 def acceptance_distance(library: Library, far: float = DEFAULT_FAR) -> float:
     """Below this face distance a face is taken for an enrolled person: the stated
     false-accept rate at the library's current number of enrolled faces."""
-    return library_tail(library).threshold(enrolled_faces(library), far)
+    return library_or_shipped_tail(stored_open_set_tail(library)).threshold(enrolled_faces(library), far)

@@ -20,6 +20,7 @@ import numpy as np
 from albumtag.runtime.manifest import model_entry
 
 DEFAULT_FAR = 0.01  # the stated false-accept rate the app keeps
+LIBRARY_VERSION = "library"  # the version of a tail read back from a library (personalise's)
 MODEL_NAME = "open_set"
 TAIL_PROBABILITIES = np.logspace(-8, np.log10(0.5), 80)
 
@@ -71,3 +72,9 @@ def load_tail(models_root: Path | None = None) -> ImpostorTail:
     """The shipped tail (``python -m trainer open-set``)."""
     entry = model_entry(MODEL_NAME, models_root)
     return ImpostorTail.from_json(entry.path(models_root).read_text(), entry.version)
+
+
+def library_or_shipped_tail(stored: str | None, models_root: Path | None = None) -> ImpostorTail:
+    """The tail ``python -m trainer personalise`` fitted to a library's own faces, from the JSON
+    the library stores (``library.library_info.stored_open_set_tail``), else the shipped one."""
+    return ImpostorTail.from_json(stored, LIBRARY_VERSION) if stored else load_tail(models_root)

@@ -6,16 +6,18 @@ import numpy as np
 import pytest
 
 from albumtag.app.browse import suggestion_score
-from albumtag.app.open_set import acceptance_distance, library_tail, save_library_tail
+from albumtag.app.open_set import acceptance_distance
 from albumtag.library.database import Library
-from albumtag.recognize.open_set import ImpostorTail, load_tail
+from albumtag.library.library_info import store_open_set_tail, stored_open_set_tail
+from albumtag.recognize.open_set import ImpostorTail, library_or_shipped_tail, load_tail
 
 
 def test_shipped_then_library_calibration(library: Library) -> None:
     assert acceptance_distance(library) == pytest.approx(load_tail().threshold(0))
     own = ImpostorTail.from_distances(np.random.default_rng(0).normal(0.9, 0.05, 50_000))
-    save_library_tail(library, own)
-    assert library_tail(library).version == "library"
+    assert stored_open_set_tail(library) is None
+    store_open_set_tail(library, own.to_json())
+    assert library_or_shipped_tail(stored_open_set_tail(library)).version == "library"
     assert acceptance_distance(library) == pytest.approx(own.threshold(0), abs=1e-5)
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from albumtag.app.importer import import_folders
-from albumtag.app.open_set import TAIL_KEY, library_tail
 from albumtag.gui.main_window import MainWindow
 from albumtag.library.database import Library
-from albumtag.library.schema import LibraryInfo
+from albumtag.library.library_info import stored_open_set_tail
+from albumtag.recognize.open_set import library_or_shipped_tail
 
 
 @pytest.fixture
@@ -31,22 +31,17 @@ def window(open_window, group_library: Library) -> MainWindow:
     return open_window(group_library)
 
 
-def _stored_tail(library: Library) -> str | None:
-    with library.session() as session:
-        row = session.get(LibraryInfo, TAIL_KEY)
-        return row.value if row else None
-
-
 def test_personalise_from_the_menu(qtbot, window: MainWindow, group_library: Library) -> None:
-    shipped = library_tail(group_library).threshold(100)
+    shipped = library_or_shipped_tail(stored_open_set_tail(group_library)).threshold(100)
     dialog = window.training.personalise()
     assert dialog is not None and dialog.isVisible() and not dialog.isModal()
     with qtbot.waitSignal(dialog.finished_ok, timeout=120_000):
         pass
     assert dialog.bar.value() == dialog.bar.maximum() == 1
     assert "impostor pairs from this library" in dialog.message.text()
-    tail = library_tail(group_library)
-    assert tail.version == "library" and _stored_tail(group_library) is not None
+    stored = stored_open_set_tail(group_library)
+    tail = library_or_shipped_tail(stored)
+    assert tail.version == "library" and stored is not None
     assert tail.threshold(100) != pytest.approx(shipped, abs=1e-9)  # the library's own pairs count
     dialog.reject()
 
@@ -56,4 +51,4 @@ def test_cancel_stops_the_trainer_and_changes_nothing(qtbot, window: MainWindow,
     assert dialog is not None and dialog.running
     dialog.reject()  # the Cancel button
     assert not dialog.running
-    assert _stored_tail(group_library) is None
+    assert stored_open_set_tail(group_library) is None

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from albumtag.app.open_set import library_tail, save_library_tail
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
+from albumtag.library.library_info import store_open_set_tail, stored_open_set_tail
 from albumtag.library.schema import CONFIRMED_BY, Feature, PersonInstance
 from albumtag.library.vectors import from_blob
-from albumtag.recognize.open_set import ImpostorTail, load_tail
+from albumtag.recognize.open_set import ImpostorTail, library_or_shipped_tail, load_tail
 from trainer.progress import ProgressReporter
 
 PRIOR_PAIRS = 20_000  # the shipped tail counts as this many impostor pairs
@@ -72,8 +72,8 @@ def personalise(config: dict[str, Any]) -> ImpostorTail:
             tail = load_tail() if len(distances) == 0 else load_tail().blended(
                 ImpostorTail.from_distances(distances), weight, version=f"library-{len(distances)}-pairs")
             progress.report(2, "Saving")
-            before = library_tail(library).threshold(100)
-            save_library_tail(library, tail)
+            before = library_or_shipped_tail(stored_open_set_tail(library)).threshold(100)
+            store_open_set_tail(library, tail.to_json())
             progress.report(3, f"{len(distances)} impostor pairs from this library (weight {weight:.2f}); "
                                f"acceptance distance at 100 faces {before:.3f} -> {tail.threshold(100):.3f}")
     finally:
