@@ -33,11 +33,11 @@ test: $(TEST_STAMP) exiftool
 	$(PY) -m ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
-# The XMP tests read what we write back with an independent reader, Debian's exiftool.
+# The XMP tests read what we write back with independent readers, Debian's exiftool and Exiv2.
 exiftool:
-	@command -v exiftool >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null; } || \
-		echo "exiftool is missing (apt-get install libimage-exiftool-perl): its cross-checks will be skipped"
+	@{ command -v exiftool && command -v exiv2; } >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl exiv2 >/dev/null; } || \
+		echo "exiftool or exiv2 is missing (apt-get install libimage-exiftool-perl exiv2): their cross-checks will be skipped"
 
 # The one-folder desktop app in dist/albumtag/ (run dist/albumtag/albumtag); see packaging/.
 package: $(PACKAGE_STAMP)

@@ -9,6 +9,10 @@ and with none there is nothing to put it on.
 
 What a person decided wins: an instance the user confirmed as someone else is left alone,
 and a name the user rejected for an instance is never put back on it.
+
+Boxes read from a photo's XMP (``regions=True``) are also kept, as read, on the instance each
+lands on (``PersonInstance.region_*``), including one the name was already on, so the export
+writes the region back exactly rather than the detector's box for the same face.
 """
 
 from __future__ import annotations
@@ -86,8 +90,9 @@ def match_boxes(boxes: Sequence[Box], instances: Sequence[PersonInstance]) -> di
 
 
 def attach_people(session: Session, photo_id: int, people: Sequence[TaggedPerson],
-                  source: AssignedBy) -> AttachSummary:
-    """Confirm each named person on the photo (see the module docstring for where)."""
+                  source: AssignedBy, regions: bool = False) -> AttachSummary:
+    """Confirm each named person on the photo (see the module docstring for where);
+    ``regions``: the boxes are face regions read from the photo's XMP, kept as read."""
     summary = AttachSummary()
     boxed = [p for p in people if p.box is not None]
     matched = match_boxes([p.box for p in boxed], face_instances(session, photo_id))
@@ -96,7 +101,10 @@ def attach_people(session: Session, photo_id: int, people: Sequence[TaggedPerson
         if instance is None:
             instance = _box_only(session, photo_id, person.box)
             summary.created += 1
-        _count(summary, _confirm(session, instance, person.name, source))
+        linked = _confirm(session, instance, person.name, source)
+        if linked and regions:
+            instance.region_x1, instance.region_y1, instance.region_x2, instance.region_y2 = person.box
+        _count(summary, linked)
     for person in people:
         if person.box is None:
             _count(summary, _confirm_keyword(session, photo_id, person.name, source))

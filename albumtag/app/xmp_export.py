@@ -4,6 +4,13 @@
 engine's guesses) into the photo's sidecar, where digiKam, Lightroom, Immich and exiftool
 read it, or into the photo file itself when the user opts in (``albumtag.io.xmp_embed``).
 The tags themselves are kept by ``app.backup``.
+
+The box written for a face is the region the photo's own XMP gave it when there was one
+(``PersonInstance.region_*``, kept as read by the import), so a region read from a photo
+survives a round trip exactly instead of becoming the detector's box for the same face. It
+stays the face's box whatever a person does to the name on it in AlbumTag (renaming or
+merging the person, moving the face to someone else): the region outlines that face, not a
+name. Faces no region named, confirmed in AlbumTag, are written with the detector's box.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from albumtag.app.progress import CancelToken, ProgressCallback, StageTimer, ign
 from albumtag.io.atomic import write_bytes_atomic
 from albumtag.io.hashing import content_hash
 from albumtag.io.metadata import sidecar_paths
+from albumtag.io.orientation import Box
 from albumtag.io.xmp_embed import CannotEmbed, embed_people
 from albumtag.io.xmp_files import photo_people
 from albumtag.io.xmp_rdf import XmpError
@@ -208,8 +216,16 @@ def _confirmed_people(session: Session) -> dict[int, list[TaggedPerson]]:
                            .where(Person.name.is_not(None), PersonInstance.assigned_by.in_(CONFIRMED_BY))
                            .order_by(PersonInstance.photo_id, PersonInstance.id))
     for instance, name in rows:
-        found[instance.photo_id].append(TaggedPerson(name, tag_box(instance)))
+        found[instance.photo_id].append(TaggedPerson(name, written_box(instance)))
     return found
+
+
+def written_box(instance: PersonInstance) -> Box | None:
+    """The box exported for an instance: the face region its photo's XMP gave it, as read,
+    else its face box (see the module docstring); None for a person seen without a face."""
+    if instance.region_x1 is not None:
+        return instance.region_x1, instance.region_y1, instance.region_x2, instance.region_y2
+    return tag_box(instance)
 
 
 def _decided_names(session: Session) -> dict[int, set[str]]:

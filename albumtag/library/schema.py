@@ -156,6 +156,12 @@ class PersonInstance(Base):
     face_y1: Mapped[float | None] = mapped_column(Float)
     face_x2: Mapped[float | None] = mapped_column(Float)
     face_y2: Mapped[float | None] = mapped_column(Float)
+    # The face region another program's XMP gave this face, as read (upright pixels); the XMP
+    # export writes it back instead of the detector's box (see app.xmp_export). None: no region.
+    region_x1: Mapped[float | None] = mapped_column(Float)
+    region_y1: Mapped[float | None] = mapped_column(Float)
+    region_x2: Mapped[float | None] = mapped_column(Float)
+    region_y2: Mapped[float | None] = mapped_column(Float)
     landmarks: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32 [5,2]
     face_score: Mapped[float | None] = mapped_column(Float)
     body_x1: Mapped[float | None] = mapped_column(Float)

@@ -70,7 +70,7 @@ class RegionStage(Stage[RegionJob, RegionResult]):
             yield job, _read(job)
 
     def store(self, session: Session, job: RegionJob, result: RegionResult) -> None:
-        attach_people(session, job.photo_id, result.people, AssignedBy.METADATA)
+        attach_people(session, job.photo_id, result.people, AssignedBy.METADATA, regions=True)
         mark_stage(session, job.photo_id, self.name, self.version, warning=result.warning)
 
 
