@@ -37,9 +37,9 @@ def format_progress(p: Progress) -> str:
 class TextProgress:
     """Callable progress sink for the pipeline."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
-        self.interactive = stream.isatty()
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr  # looked up now: a default bound at import goes stale
+        self.interactive = self.stream.isatty()
         self._last_line = 0.0
         self._current: str | None = None
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from albumtag.embed.body_parts import BODY_FEATURE
@@ -172,6 +172,15 @@ def _new_instances(session: Session, instances: Instances) -> np.ndarray | None:
     if before["models"] != json.loads(_grouped_state(session, instances))["models"]:
         return None
     return instances.instance_ids > before["instance"]
+
+
+def grouping_behind(library: Library) -> bool:
+    """Whether faces arrived since the last grouping: a run stopped before it grouped (a full
+    disk, a crash) leaves them for the next one, whose face stage may have nothing to do."""
+    with library.session() as session:
+        newest = session.scalar(select(func.max(Feature.instance_id)).where(Feature.kind == FACE_FEATURE))
+        stored = session.get(LibraryInfo, GROUPED_KEY)
+    return newest is not None and (stored is None or json.loads(stored.value)["instance"] < newest)
 
 
 def update_groups(library: Library, params: GroupingParams = GroupingParams(),

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from albumtag.app.albums import INSERT_CHUNK, ScanSummary, add_album, album_ids, reconcile_album
-from albumtag.app.grouping import GroupingSummary, update_groups
+from albumtag.app.grouping import GroupingSummary, grouping_behind, update_groups
 from albumtag.app.pipeline import Pipeline, RunSummary, Stage
 from albumtag.app.progress import CancelToken, Progress, ProgressCallback, ignore_progress
 from albumtag.app.settings import EngineSettings
@@ -41,7 +41,7 @@ def default_stages(library: Library, device: Device | str = Device.AUTO) -> list
 def _regroup_if_faces_changed(library: Library, report: ImportReport, progress: ProgressCallback,
                               settings: EngineSettings) -> None:
     faces = report.run.stages.get("faces")
-    if faces is None or faces.done == 0:
+    if faces is None or (faces.done == 0 and not grouping_behind(library)):
         return
     progress(Progress("group", "Grouping faces", 0, None))
     report.groups = update_groups(library, settings.grouping)

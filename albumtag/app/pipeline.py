@@ -4,6 +4,12 @@ Every photo records which stages are done (table ``photo_stage``), so a run that
 or killed leaves only finished work behind and the next run does exactly the rest. Stages
 compute without touching the database; the runner commits their results in small
 transactions and reports progress through one callback.
+
+A full disk stops the run with ``LibraryFullError`` rather than failing photo after photo:
+whether the library itself cannot grow (raised by ``Library.session``) or a stage's files,
+the thumbnails, cannot be written (a job's result is then an OSError ENOSPC: the results
+before it are stored, that photo is not marked as failed). Either way nothing is
+half-written, and the next run, with room again, does exactly the rest.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from sqlalchemy import Select, and_, delete, exists, select
@@ -20,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from albumtag.app.progress import CancelToken, ProgressCallback, StageTimer, ignore_progress
 from albumtag.io.errors import PhotoError
 from albumtag.library.database import Library
+from albumtag.library.errors import LibraryFullError, disk_full_message, is_disk_full
 from albumtag.library.schema import Photo, PhotoStage, StageStatus, utcnow
 
 J = TypeVar("J")
@@ -58,6 +66,7 @@ class Stage(ABC, Generic[J, R]):
     label: str
     requires: str | None = None  # a stage that must be done first
     commit_every: int = 32
+    files_dir: Path | None = None  # where the stage writes files besides the library, if anywhere
 
     @property
     @abstractmethod
@@ -152,6 +161,10 @@ class Pipeline:
         buffer: list[tuple[object, object]] = []
         last_flush = time.monotonic()
         for job, result in stage.process(self._jobs(stage, ids), self.cancel):
+            if isinstance(result, Exception) and is_disk_full(result):
+                self._flush(stage, buffer, timer)
+                where = stage.files_dir or self.library.path
+                raise LibraryFullError(disk_full_message(where, "import again")) from result
             buffer.append((job, result))
             if len(buffer) >= stage.commit_every or time.monotonic() - last_flush > FLUSH_SECONDS:
                 self._flush(stage, buffer, timer)

@@ -37,6 +37,7 @@ from albumtag.io.xmp_rdf import XmpError
 from albumtag.io.xmp_regions import Frame, TaggedPerson
 from albumtag.io.xmp_write import write_sidecar
 from albumtag.library.database import Library
+from albumtag.library.errors import disk_full_message, is_disk_full
 from albumtag.library.schema import (
     CONFIRMED_BY,
     Album,
@@ -76,7 +77,9 @@ def export_xmp(library: Library, album: str | None = None, into_originals: bool 
     A photo with nobody confirmed gets no new sidecar, but an existing one (and, into the
     originals, a file whose XMP names people) is updated, so a person removed in AlbumTag
     disappears there too. Names the XMP gives only as keywords, which the import could not
-    put on a face, are kept (see ``_unplaced``). Per-file problems are reported, not raised.
+    put on a face, are kept (see ``_unplaced``). Per-file problems are reported, not raised;
+    a full disk stops the export (InteropError): files are written whole or not at all
+    (``io.atomic``), so the photos not written yet are as they were.
     Writing into originals holds the library's writer lock: it updates photos' hashes.
     """
     cancel = cancel or CancelToken()
@@ -148,6 +151,9 @@ def _export_photo(library: Library, photo: _PhotoRow, tagged: list[TaggedPerson]
             write_sidecar(photo.path, tagged, photo.frame)
             report.written += 1
     except (XmpError, OSError, InteropError) as error:
+        if is_disk_full(error):  # every photo after it would fail the same way: stop here
+            raise InteropError(f"{disk_full_message(photo.path.parent, 'export again')}; "
+                               f"{report.written} photo(s) were written before it filled") from error
         report.failed.append((photo.path, str(error)))
 
 

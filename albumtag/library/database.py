@@ -8,12 +8,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from albumtag.library.errors import LibraryCorruptError, LibraryError, LibraryLockedError, LibraryNotFoundError
-from albumtag.library.schema_version import ensure_current
+from albumtag.library.errors import (
+    LibraryCorruptError,
+    LibraryError,
+    LibraryFullError,
+    LibraryLockedError,
+    LibraryNotFoundError,
+    disk_full_message,
+    is_disk_full,
+)
+from albumtag.library.schema_version import current_revision, ensure_current, head_revision
 
 BUSY_TIMEOUT_MS = 10_000
 # How long an open waits for another process that is creating or upgrading the same library.
@@ -73,9 +81,18 @@ class Library:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with self._sessions.begin() as session:
-            yield session
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        SQLite's "database or disk is full" becomes ``LibraryFullError`` (the transaction is
+        rolled back, the file stays sound), which the CLI and the window show as it is.
+        """
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as error:
+            if is_disk_full(error):
+                raise LibraryFullError(disk_full_message(self.path)) from error
+            raise
 
     @contextmanager
     def writer(self) -> Iterator[None]:
@@ -107,9 +124,11 @@ def _bring_schema_current(path: Path, engine: Engine) -> None:
     together on a new library both created its tables, and one failed."""
     try:
         with FileLock(str(path) + ".schema.lock", timeout=SCHEMA_LOCK_TIMEOUT_S):
-            with engine.begin() as connection:
+            with engine.connect() as connection:
                 connection.execute(text("SELECT count(*) FROM sqlite_master"))
-                ensure_current(connection)
+                if current_revision(connection) != head_revision():
+                    connection.rollback()
+                    _migrate_in_one_transaction(connection)
     except Timeout:
         raise LibraryLockedError(
             f"the library {path} is being created or upgraded by another AlbumTag process; "
@@ -118,8 +137,32 @@ def _bring_schema_current(path: Path, engine: Engine) -> None:
         raise LibraryError(f"cannot open the library {path}: its folder is not writable ({error.strerror})") from None
 
 
+def _migrate_in_one_transaction(connection: Connection) -> None:
+    """Create or upgrade the schema all at once or not at all.
+
+    Python's sqlite3 (before 3.12) commits on its own before each CREATE or ALTER, so a
+    creation that failed half-way, on a full disk, left half a schema that no later open could
+    complete ("table album already exists"). Here the driver leaves transactions to us and
+    the whole migration is one BEGIN IMMEDIATE ... COMMIT (SQLite's DDL is transactional).
+    """
+    driver = connection.connection.driver_connection
+    previous = driver.isolation_level
+    driver.isolation_level = None  # no implicit BEGIN/COMMIT from the driver
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        ensure_current(connection)
+        connection.commit()  # the driver's commit() ends the transaction begun above
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        driver.isolation_level = previous
+
+
 def _classify(path: Path, error: Exception) -> Exception:
     message = str(getattr(error, "orig", error))
+    if is_disk_full(error):
+        return LibraryFullError(disk_full_message(path))
     if "locked" in message:
         return LibraryLockedError(f"the library {path} is locked by another program: {message}")
     if "not a database" in message or "malformed" in message or "corrupt" in message:

@@ -232,12 +232,12 @@ def test_a_failed_write_leaves_the_originals_and_the_library_as_they_were(
     stored = _stored(library)
 
     def crash(*_args: object) -> None:
-        raise OSError(28, "No space left on device")
+        raise OSError(5, "Input/output error")  # a full disk stops the export: tests/app/test_full_disk.py
 
     monkeypatch.setattr(os, "replace", crash)
     report = export_xmp(library, into_originals=True)
     assert report.written == 0 and len(report.failed) == 2
-    assert all("No space left" in reason for _, reason in report.failed)
+    assert all("Input/output error" in reason for _, reason in report.failed)
     assert {path.name: path.read_bytes() for path in album.iterdir()} == files  # no temporary files either
     assert _stored(library) == stored
 

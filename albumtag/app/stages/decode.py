@@ -29,6 +29,7 @@ class DecodeStage(Stage[ReadJob, PhotoFacts]):
 
     def __init__(self, thumbnails_dir: Path, workers: int | None = None) -> None:
         self.thumbnails_dir = thumbnails_dir
+        self.files_dir = thumbnails_dir
         self.workers = workers
 
     @property
