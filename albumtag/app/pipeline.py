@@ -25,7 +25,7 @@ from sqlalchemy import Select, and_, delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from albumtag.app.progress import CancelToken, ProgressCallback, StageTimer, ignore_progress
-from albumtag.io.errors import PhotoError
+from albumtag.io.errors import FileUnreadableError, PhotoError
 from albumtag.library.database import Library
 from albumtag.library.errors import LibraryFullError, disk_full_message, is_disk_full
 from albumtag.library.schema import Photo, PhotoStage, StageStatus, utcnow
@@ -33,6 +33,7 @@ from albumtag.library.schema import Photo, PhotoStage, StageStatus, utcnow
 J = TypeVar("J")
 R = TypeVar("R")
 
+UNREAD_VERSION = ""  # a failure no stage version matches: see Stage.store_failure
 FLUSH_SECONDS = 1.0  # commit at least this often, so progress and crash-safety stay fresh
 JOB_CHUNK = 256
 
@@ -99,7 +100,11 @@ class Stage(ABC, Generic[J, R]):
         """Write one successful result, including ``mark_stage``."""
 
     def store_failure(self, session: Session, job: J, error: Exception) -> None:
-        mark_stage(session, self.photo_id(job), self.name, self.version, failure_reason(error))
+        """A photo whose file could not be read (gone since the scan, not permitted) is failed
+        under no version, so the next run tries it again; one that cannot be decoded is failed
+        for good, until its file changes (the scan then forgets the stage)."""
+        version = UNREAD_VERSION if isinstance(error, FileUnreadableError) else self.version
+        mark_stage(session, self.photo_id(job), self.name, version, failure_reason(error))
 
     @staticmethod
     def photo_id(job: J) -> int:

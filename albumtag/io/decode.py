@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from albumtag.io.errors import PhotoError
+from albumtag.io.errors import PhotoError, read_error
 from albumtag.io.formats import register_codecs
 from albumtag.io.metadata import exif_problem, taken_at
 
@@ -138,7 +138,7 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise PhotoError(f"cannot read file: {error.strerror or error}") from error
+        raise read_error(error) from error
 
 
 def decode_file(path: Path, long_side: int | None = None) -> tuple[PhotoHeader, Image.Image]:
