@@ -147,6 +147,53 @@ def join_strays(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ra
     return result
 
 
+def merge_close_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, fixed: np.ndarray,
+                       radius: float, ratio: float, min_size: int) -> np.ndarray:
+    """Merge pairs of groups of ``min_size``+ faces whose means are closer than ``ratio`` times
+    their pooled spread (root mean squared distance to their own means) and whose RMS linkage
+    is under ``radius``: the pieces chinese whispers cuts one much-photographed person into lie
+    far closer together than two people do, relative to how much each person's faces vary,
+    and the estimate steadies as a group grows. A group holding a face someone confirmed is
+    never merged (an unnamed group is asked about, ``likely_names``); of the two, a group of
+    movable faces only joins the other (the smaller one when both are), so a group keeps its
+    label. Closest pairs first; repeated on the merged groups."""
+    result = labels.copy()
+    for _ in range(SPLIT_ROUNDS):
+        groups = {name: nodes for name, nodes in members_by_label(result).items()
+                  if len(nodes) >= min_size and not fixed[nodes].any()}
+        moves = _close_pairs(vectors, groups, movable, radius, ratio)
+        if not moves:
+            break
+        for gone, kept in moves.items():
+            result[groups[gone]] = kept
+    return result
+
+
+def _close_pairs(vectors: np.ndarray, groups: dict[int, np.ndarray], movable: np.ndarray, radius: float,
+                 ratio: float) -> dict[int, int]:
+    """``merge_close_groups``' merges of one round, label -> label; each group in one at most."""
+    if len(groups) < 2:
+        return {}
+    stats = group_stats(vectors, groups)
+    names = list(groups)
+    distances, nearest = knn(build_index(np.stack([stats[name].mean for name in names])),
+                             np.stack([stats[name].mean for name in names]), min(JOIN_CANDIDATES, len(names)))
+    candidates = sorted((d, names[a], names[b]) for a in range(len(names))
+                        for d, b in zip(distances[a].tolist(), nearest[a].tolist()) if b > a)
+    moves: dict[int, int] = {}
+    for distance, a, b in candidates:
+        if a in moves or b in moves or a in moves.values() or b in moves.values():
+            continue
+        one, other = stats[a], stats[b]
+        pooled = np.sqrt((one.spread * one.size + other.spread * other.size) / (one.size + other.size))
+        if distance >= ratio * pooled or _rms_linkage(distance, one.spread, other.spread) >= radius:
+            continue
+        leaving = [name for name in sorted((a, b), key=lambda n: stats[n].size) if movable[groups[name]].all()]
+        if leaving:
+            moves[leaving[0]] = b if leaving[0] == a else a
+    return moves
+
+
 def clearly_closest(ranked: list[tuple[float, int]], radius: float, margin: float) -> tuple[float, int] | None:
     """The first of ``ranked`` (distance, label) pairs, sorted by distance, when it is under
     ``radius`` and at least ``margin`` closer than the second: between two it is no one's."""

@@ -7,6 +7,7 @@ import numpy as np
 from albumtag.recognize.group_repair import (
     average_linkage_pieces,
     join_strays,
+    merge_close_groups,
     split_conflicting_groups,
     split_loose_groups,
 )
@@ -108,3 +109,33 @@ def test_cannot_link_pairs_the_faces_do_not_part_split_nothing() -> None:
     together = [k for k in range(16) if pieces[k] == pieces[0]][:3]  # pairs inside one piece
     pairs = (np.array(together[:2]), np.array(together[1:3]))
     assert np.array_equal(split_conflicting_groups(vectors, labels, np.ones(16, bool), pairs, 2), labels)
+
+
+def _two_pieces(rng: np.random.Generator, gap: float, spread: float = 0.1) -> np.ndarray:
+    """Two groups of 20 in 32 dimensions, means ``gap`` apart, each face ~``spread`` * sqrt(32)
+    from its mean (like one person's faces, about 0.5 on dlib's descriptor)."""
+    a, b = _centres(gap, 32)
+    return np.vstack([_blob(rng, a, 20, spread), _blob(rng, b, 20, spread)])
+
+
+def test_two_pieces_of_one_person_merge_into_the_larger_and_two_people_do_not() -> None:
+    rng = np.random.default_rng(5)
+    labels = np.array([-1] * 20 + [-30] * 20)
+    pieces = _two_pieces(rng, gap=0.3)  # means 0.3 apart, faces 0.57 from their means: one person
+    merged = merge_close_groups(pieces, labels, np.ones(40, bool), np.zeros(40, bool), 0.9, 1.0, 5)
+    assert len(set(merged.tolist())) == 1
+    people = _two_pieces(rng, gap=0.8)  # means farther apart than faces from their own means
+    assert np.array_equal(merge_close_groups(people, labels, np.ones(40, bool), np.zeros(40, bool), 0.9, 1.0, 5),
+                          labels)
+
+
+def test_a_group_with_a_confirmed_face_is_never_merged() -> None:
+    rng = np.random.default_rng(6)
+    vectors = _two_pieces(rng, gap=0.3)
+    labels = np.array([4] * 20 + [-30] * 20)
+    fixed = np.zeros(40, bool)
+    fixed[0] = True  # someone confirmed one face of group 4: the other piece is asked about
+    assert np.array_equal(merge_close_groups(vectors, labels, ~fixed, fixed, 0.9, 1.0, 5), labels)
+    new = np.zeros(40, bool)
+    new[20:] = True  # an incremental run, nothing confirmed: only the new piece may move, it joins group 4
+    assert set(merge_close_groups(vectors, labels, new, np.zeros(40, bool), 0.9, 1.0, 5).tolist()) == {4}
