@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import torch
 
 from albumtag.evaluation.run_result import pick_face
 from albumtag.evaluation.splits import is_training_person
+from albumtag.io.atomic import write_atomic
 from albumtag.io.photo_batches import PhotoFile
 from albumtag.vision.face_detection import FaceDetection
 
@@ -121,9 +123,8 @@ def load_split(lfw: Path, cache: Path, training: bool, max_people: int | None = 
             found, chips = central_chips(photos[start:start + SHARD])
             maps, vectors = maps_and_descriptors(net, chips)
             maps[~found], vectors[~found] = 0.0, 0.0
-            temporary = shard.with_name(shard.stem + ".tmp.npz")
-            np.savez(temporary, found=found, maps=maps.astype(np.float32), descriptors=vectors.astype(np.float32))
-            temporary.replace(shard)
+            arrays = {"found": found, "maps": maps.astype(np.float32), "descriptors": vectors.astype(np.float32)}
+            write_atomic(shard, partial(np.savez, **arrays), durable=False)
             log(f"face-head data: {split} photos {start}-{start + len(found)} of {len(photos)} "
                 f"({time.perf_counter() - clock:.1f} s, {int(found.sum())} faces)")
         with np.load(shard) as data:
