@@ -176,13 +176,14 @@ def _close_pairs(vectors: np.ndarray, groups: dict[int, np.ndarray], movable: np
         return {}
     stats = group_stats(vectors, groups)
     names = list(groups)
-    distances, nearest = knn(build_index(np.stack([stats[name].mean for name in names])),
-                             np.stack([stats[name].mean for name in names]), min(JOIN_CANDIDATES, len(names)))
+    means = np.stack([stats[name].mean for name in names])
+    distances, nearest = knn(build_index(means), means, min(JOIN_CANDIDATES, len(names)))
     candidates = sorted((d, names[a], names[b]) for a in range(len(names))
                         for d, b in zip(distances[a].tolist(), nearest[a].tolist()) if b > a)
     moves: dict[int, int] = {}
+    taken: set[int] = set()
     for distance, a, b in candidates:
-        if a in moves or b in moves or a in moves.values() or b in moves.values():
+        if a in taken or b in taken:
             continue
         one, other = stats[a], stats[b]
         pooled = np.sqrt((one.spread * one.size + other.spread * other.size) / (one.size + other.size))
@@ -191,6 +192,7 @@ def _close_pairs(vectors: np.ndarray, groups: dict[int, np.ndarray], movable: np
         leaving = [name for name in sorted((a, b), key=lambda n: stats[n].size) if movable[groups[name]].all()]
         if leaving:
             moves[leaving[0]] = b if leaving[0] == a else a
+            taken.update((a, b))
     return moves
 
 
