@@ -22,7 +22,6 @@ from albumtag.app.stages.regions import RegionStage
 from albumtag.io.scan import sidecar_mtimes
 from albumtag.library.database import Library
 from albumtag.library.schema import Album, Photo, PhotoStage
-from albumtag.runtime.heap import return_freed_memory
 from albumtag.runtime.providers import Device
 
 
@@ -54,7 +53,6 @@ def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence
                        settings: EngineSettings) -> ImportReport:
     cancel = cancel or CancelToken()
     report = ImportReport()
-    return_freed_memory()  # an import's per-photo arrays must not leave the heap at its peak
     with library.writer():  # held across both steps, so no other process interleaves
         for album_id in albums:
             if cancel.cancelled:

@@ -29,6 +29,7 @@ from albumtag.io.errors import FileUnreadableError, PhotoError
 from albumtag.library.database import Library
 from albumtag.library.errors import LibraryFullError, disk_full_message, is_disk_full
 from albumtag.library.schema import Photo, PhotoStage, StageStatus, utcnow
+from albumtag.runtime.heap import release_free_memory
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -190,4 +191,5 @@ class Pipeline:
                     stage.store(session, job, result)
         timer.done += len(buffer)
         buffer.clear()
+        release_free_memory()  # the batch's arrays are gone: their pages go back to the system
         self.progress(timer.snapshot())

@@ -1,30 +1,33 @@
-"""Memory the process frees goes back to the system (glibc's allocator; elsewhere nothing to do).
+"""Handing memory the process has freed back to the system (glibc's allocator; elsewhere a no-op).
 
-glibc serves a block over its mmap threshold with its own mapping, unmapped when freed, but it
-raises that threshold (up to 32 MB) each time such a block is freed, so after a few photos the
-per-photo arrays (decoded photos, crops, and onnxruntime's activations, which run without its
-arena) come from the heap instead, which fragments and keeps its high-water mark. Importing
-480 face crops left the process at 552 MB after the faces stage; with the threshold fixed at
-1 MB (and the heap trimmed past 1 MB) it peaked at 306 MB, measured with ``bench/stage_timing.py``.
+An import's per-photo arrays (decoded photos, crops, onnxruntime's activations, which run
+without its arena) are freed after each photo, but glibc keeps freed heap pages mapped, and
+its mmap threshold rises as large blocks are freed, so more and more of them come from the
+heap: importing 480 face crops left the process at 552 MB after the faces stage. Trimming
+the heap after each batch of results gives those pages back at the cost of one call.
+(Fixing the mmap threshold at 1 MB instead gave 319 MB but made numpy code with 1 MB
+temporaries 4-5x slower: every such array was a fresh mapping.)
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
-
-M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
-M_MMAP_THRESHOLD = -3
-THRESHOLD = 1 << 20
+from functools import cache
 
 
-def return_freed_memory() -> bool:
-    """Fix glibc's mmap and trim thresholds at 1 MB for this process; False where the C
-    library is not glibc (the call is harmless to repeat)."""
+@cache
+def _glibc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         libc = ctypes.CDLL("libc.so.6")
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD)) and bool(libc.mallopt(M_TRIM_THRESHOLD, THRESHOLD))
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None  # musl and others have none
+
+
+def release_free_memory() -> bool:
+    """Return the heap's free pages to the system; False where the C library is not glibc."""
+    libc = _glibc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False

@@ -18,7 +18,6 @@ from albumtag.app.progress import CancelToken
 from albumtag.app.worker_pool import IsolatingPool
 from albumtag.io.photo_reader import PhotoFacts, ReadJob, read_photo
 from albumtag.library.schema import Album, Photo
-from albumtag.runtime.heap import return_freed_memory
 
 STAGE_NAME = "decode"
 
@@ -45,7 +44,7 @@ class DecodeStage(Stage[ReadJob, PhotoFacts]):
 
     def process(self, jobs: Iterable[ReadJob], cancel: CancelToken
                 ) -> Iterator[tuple[ReadJob, PhotoFacts | Exception]]:
-        pool: IsolatingPool[ReadJob, PhotoFacts] = IsolatingPool(read_photo, self.workers, return_freed_memory)
+        pool: IsolatingPool[ReadJob, PhotoFacts] = IsolatingPool(read_photo, self.workers)
         yield from pool.map_unordered(jobs, cancel)
 
     def store(self, session: Session, job: ReadJob, result: PhotoFacts) -> None:
