@@ -183,21 +183,32 @@ def grouping_behind(library: Library) -> bool:
     return newest is not None and (stored is None or json.loads(stored.value)["instance"] < newest)
 
 
+def grouped_mark(library: Library) -> int | None:
+    """The largest instance id the last grouping placed; None when nothing was grouped yet."""
+    with library.session() as session:
+        stored = session.get(LibraryInfo, GROUPED_KEY)
+    return None if stored is None else int(json.loads(stored.value)["instance"])
+
+
 def update_groups(library: Library, params: GroupingParams = GroupingParams(),
-                  full: bool = False) -> GroupingSummary:
+                  full: bool = False, since: int | None = None) -> GroupingSummary:
     """Place the faces that arrived since the last run into groups (or, with ``full``, re-cluster
-    every face, e.g. after the features changed) and store the groups as people.
+    every face, e.g. after the features changed) and store the groups as people. ``since`` (a
+    ``grouped_mark``) places every instance after it again, though grouped already: the import
+    groups its faces before the bodies pass and again once the bodies' evidence is in.
 
     The incremental run searches neighbours for the new faces only and leaves settled groups
     as they are, so adding a few photos to a large library costs little; decisions made in
-    between are already applied by the people actions."""
+    between are already applied by the people actions. Every run starts from the current
+    groups, so a group keeps its person (and number) while it keeps its faces."""
     limits = same_day_body_limits(params)
     with library.session() as session:
         instances = load_instances(session)
         summary = GroupingSummary(faces=int(instances.has_face.sum()))
         if summary.faces == 0:
             return summary
-        new = None if full else _new_instances(session, instances)
+        new = (None if full else _new_instances(session, instances) if since is None
+               else instances.instance_ids > since)
         if new is None or new.any():
             labels = group_labels(instances, _forbidden(session, instances), params, new, limits)
             _write(session, instances, labels, summary, params.min_group)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, func, select
 
 from albumtag.app.albums import INSERT_CHUNK, ScanSummary, add_album, album_ids, reconcile_album
-from albumtag.app.grouping import GroupingSummary, grouping_behind, update_groups
+from albumtag.app.grouping import GroupingSummary, grouped_mark, grouping_behind, update_groups
 from albumtag.app.pipeline import Pipeline, RunSummary, Stage
 from albumtag.app.progress import CancelToken, Progress, ProgressCallback, ignore_progress
 from albumtag.app.settings import EngineSettings
@@ -21,7 +21,7 @@ from albumtag.app.stages.regions import STAGE_NAME as REGIONS_STAGE
 from albumtag.app.stages.regions import RegionStage
 from albumtag.io.scan import sidecar_mtimes
 from albumtag.library.database import Library
-from albumtag.library.schema import Album, Photo, PhotoStage
+from albumtag.library.schema import Album, Photo, PhotoStage, StageStatus
 from albumtag.runtime.providers import Device
 
 
@@ -31,6 +31,7 @@ class ImportReport:
     run: RunSummary = field(default_factory=RunSummary)
     groups: GroupingSummary | None = None
     sidecars_changed: int = 0  # photos whose XMP sidecar was written since its people were read
+    paused: bool = False  # the background pass stopped on Pause, with photos left for later
 
 
 def default_stages(library: Library, device: Device | str = Device.AUTO) -> list[Stage]:
@@ -38,18 +39,49 @@ def default_stages(library: Library, device: Device | str = Device.AUTO) -> list
     return [DecodeStage(library.thumbnails_dir), FaceStage(device), RegionStage(), BodyStage(device)]
 
 
-def _regroup_if_faces_changed(library: Library, report: ImportReport, progress: ProgressCallback,
-                              settings: EngineSettings) -> None:
+def background_left(library: Library) -> int:
+    """Photos whose background pass (bodies) is still to do, after a Pause or a closed app: its
+    prerequisite done, no result of its own. (A new model version is picked up by a rescan.)"""
+    with library.session() as session:
+        return session.scalar(select(func.count()).select_from(Photo).where(
+            Photo.missing.is_(False),
+            exists().where(PhotoStage.photo_id == Photo.id, PhotoStage.stage == BodyStage.requires,
+                           PhotoStage.status == StageStatus.DONE),
+            ~exists().where(PhotoStage.photo_id == Photo.id, PhotoStage.stage == BodyStage.name))) or 0
+
+
+def _group(library: Library, report: ImportReport, progress: ProgressCallback, settings: EngineSettings,
+           stage: str, label: str, full: bool = False, since: int | None = None) -> None:
+    progress(Progress(stage, label, 0, None))
+    report.groups = update_groups(library, settings.grouping, full, since)
+    progress(Progress(stage, label, 1, 1))
+
+
+def _run_passes(library: Library, stages: Sequence[Stage], progress: ProgressCallback, cancel: CancelToken,
+                pause: CancelToken, settings: EngineSettings, report: ImportReport) -> None:
+    """The people pass (every stage but the background ones) and grouping, so the photos'
+    people show as soon as their faces are found; then the background stages (bodies, 80-90%
+    of the time), which ``pause`` stops as ``cancel`` does, and grouping again with what they
+    found (same-day bodies), over every instance this run placed. A paused or cancelled pass
+    keeps its finished photos; ``resume_background`` or the next import does the rest."""
+    mark = grouped_mark(library)
+    report.run = Pipeline(library, [s for s in stages if not s.background], progress, cancel).run()
     faces = report.run.stages.get("faces")
-    if faces is None or (faces.done == 0 and not grouping_behind(library)):
+    if faces is not None and (faces.done or grouping_behind(library)):
+        _group(library, report, progress, settings, "group", "Grouping faces")
+    background = [s for s in stages if s.background]
+    if not background or cancel.cancelled:
         return
-    progress(Progress("group", "Grouping faces", 0, None))
-    report.groups = update_groups(library, settings.grouping)
-    progress(Progress("group", "Grouping faces", 1, 1))
+    later = Pipeline(library, background, progress, CancelToken(cancel, pause)).run()
+    report.run.stages.update(later.stages)
+    report.paused = pause.cancelled and not cancel.cancelled
+    if any(stage.done for stage in later.stages.values()):
+        _group(library, report, progress, settings, "regroup", "Grouping with the bodies found",
+               full=mark is None, since=mark)
 
 
 def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence[Stage] | None,
-                       progress: ProgressCallback, cancel: CancelToken | None,
+                       progress: ProgressCallback, cancel: CancelToken | None, pause: CancelToken | None,
                        settings: EngineSettings) -> ImportReport:
     cancel = cancel or CancelToken()
     report = ImportReport()
@@ -60,9 +92,8 @@ def _reconcile_and_run(library: Library, albums: Sequence[int], stages: Sequence
             report.scans[album_id] = reconcile_album(library, album_id, progress, cancel)
             report.sidecars_changed += reread_changed_sidecars(library, album_id)
         if not cancel.cancelled:
-            pipeline = Pipeline(library, stages or default_stages(library, settings.device), progress, cancel)
-            report.run = pipeline.run()
-            _regroup_if_faces_changed(library, report, progress, settings)
+            _run_passes(library, stages or default_stages(library, settings.device), progress, cancel,
+                        pause or CancelToken(), settings, report)
     report.run.cancelled = cancel.cancelled
     return report
 
@@ -91,15 +122,24 @@ def reread_changed_sidecars(library: Library, album_id: int) -> int:
 
 def import_folders(library: Library, folders: Sequence[Path], album_name: str | None = None,
                    progress: ProgressCallback = ignore_progress, cancel: CancelToken | None = None,
-                   stages: Sequence[Stage] | None = None,
-                   settings: EngineSettings = EngineSettings()) -> ImportReport:
-    """Add each folder as an album (idempotent) and import what is new or changed."""
+                   stages: Sequence[Stage] | None = None, settings: EngineSettings = EngineSettings(),
+                   pause: CancelToken | None = None) -> ImportReport:
+    """Add each folder as an album (idempotent) and import what is new or changed; ``pause``
+    stops only the background pass (see ``_run_passes``)."""
     albums = [add_album(library, folder, album_name) for folder in folders]
-    return _reconcile_and_run(library, albums, stages, progress, cancel, settings)
+    return _reconcile_and_run(library, albums, stages, progress, cancel, pause, settings)
 
 
 def rescan(library: Library, progress: ProgressCallback = ignore_progress,
            cancel: CancelToken | None = None, stages: Sequence[Stage] | None = None,
-           settings: EngineSettings = EngineSettings()) -> ImportReport:
+           settings: EngineSettings = EngineSettings(), pause: CancelToken | None = None) -> ImportReport:
     """Every album: find new, changed, moved and deleted files, then run what is due."""
-    return _reconcile_and_run(library, album_ids(library), stages, progress, cancel, settings)
+    return _reconcile_and_run(library, album_ids(library), stages, progress, cancel, pause, settings)
+
+
+def resume_background(library: Library, progress: ProgressCallback = ignore_progress,
+                      cancel: CancelToken | None = None, stages: Sequence[Stage] | None = None,
+                      settings: EngineSettings = EngineSettings(), pause: CancelToken | None = None) -> ImportReport:
+    """The background pass a Pause (or a closed app) left: its pending photos, then grouping.
+    Nothing is scanned; the people pass only finishes photos a cancelled import left."""
+    return _reconcile_and_run(library, [], stages, progress, cancel, pause, settings)

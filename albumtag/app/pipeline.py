@@ -67,6 +67,7 @@ class Stage(ABC, Generic[J, R]):
     name: str
     label: str
     requires: str | None = None  # a stage that must be done first
+    background: bool = False  # runs after the photos' people are grouped; may be paused (see importer)
     commit_every: int = 32
     files_dir: Path | None = None  # where the stage writes files besides the library, if anywhere
 
@@ -162,7 +163,7 @@ class Pipeline:
 
     def _run_stage(self, stage: Stage) -> StageSummary:
         ids = self.pending_ids(stage)
-        timer = StageTimer(stage.name, stage.label, len(ids))
+        timer = StageTimer(stage.name, stage.label, len(ids), background=stage.background)
         self.progress(timer.snapshot())
         buffer: list[tuple[object, object]] = []
         last_flush = time.monotonic()

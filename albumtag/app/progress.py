@@ -18,6 +18,7 @@ class Progress:
     total: int | None
     failed: int = 0
     elapsed_s: float = 0.0
+    background: bool = False  # a pass that runs once the people show, and may be paused
 
     @property
     def fraction(self) -> float | None:
@@ -39,17 +40,20 @@ def ignore_progress(_progress: Progress) -> None:
 
 
 class CancelToken:
-    """Set from any thread (a Cancel button, Ctrl+C); work checks it between batches."""
+    """Set from any thread (a Cancel button, Ctrl+C); work checks it between batches. A token
+    made with ``linked`` tokens also counts as cancelled once any of them is (Cancel stops the
+    import, Pause only its background pass)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *linked: CancelToken) -> None:
         self._event = threading.Event()
+        self._linked = linked
 
     def cancel(self) -> None:
         self._event.set()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or any(token.cancelled for token in self._linked)
 
 
 @dataclass
@@ -61,8 +65,9 @@ class StageTimer:
     total: int | None
     done: int = 0
     failed: int = 0
+    background: bool = False
     started: float = field(default_factory=time.monotonic)
 
     def snapshot(self) -> Progress:
         return Progress(self.stage, self.label, self.done, self.total, self.failed,
-                        time.monotonic() - self.started)
+                        time.monotonic() - self.started, self.background)

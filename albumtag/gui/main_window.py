@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QTableWidgetItem, QTreeW
 
 from albumtag.app import browse
 from albumtag.app.identification import refit_body_suggestions
-from albumtag.app.importer import ImportReport, import_folders, rescan
+from albumtag.app.importer import ImportReport, background_left, import_folders, rescan, resume_background
 from albumtag.app.people import list_people
+from albumtag.app.progress import CancelToken, Progress
 from albumtag.app.settings import EngineSettings
 from albumtag.app.status import library_status, photo_failures
 from albumtag.gui.dialogs.settings_dialog import SettingsDialog
@@ -52,6 +53,7 @@ class MainWindow(MainWindowView):
         self.library = library
         self.settings = settings or load_engine_settings()
         self.worker: PipelineWorker | None = None
+        self._pause: CancelToken | None = None  # stops the running import's background pass
         self.loader = ThumbnailLoader(self)
         self.photo_model = PhotoListModel(library.thumbnails_dir, self.loader, self)
         self.grid.setModel(self.photo_model)
@@ -82,6 +84,8 @@ class MainWindow(MainWindowView):
         self.grid.activated.connect(self._open_photo)
         self.photo_view.back_requested.connect(lambda: self.pages.setCurrentWidget(self.grid_page))
         self.progress_panel.cancel_button.clicked.connect(self.cancel_work)
+        self.progress_panel.pause_button.clicked.connect(self.pause_work)
+        self.progress_panel.resume_button.clicked.connect(self.resume_background)
         self.loader.ready.connect(self._on_image_loaded)
         self.people.changed.connect(self._on_people_changed)
         self.people.decided.connect(lambda: self.undo_action.setEnabled(True))  # before it is written
@@ -115,6 +119,16 @@ class MainWindow(MainWindowView):
         self.search_bar.set_names([p.name for p in list_people(self.library, include_hidden=True) if p.name])
         self.status_label.setText(f"{plural(status.photos, 'photo')} in {plural(status.albums, 'album')} · "
                                   f"{plural(status.instances, 'person', 'people')} seen · {status.people} named")
+        if self.worker is None:
+            self._offer_resume()
+
+    def _offer_resume(self) -> None:
+        """A background pass left undone (paused, or the app closed during it) is offered again."""
+        left = background_left(self.library)
+        if left:
+            self.progress_panel.show_paused(left)
+        else:
+            self.progress_panel.setVisible(False)
 
     def _nav_item(self, text: str, target: tuple[str, int | None], parent=None) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent or self.sidebar, [text])
@@ -236,21 +250,32 @@ class MainWindow(MainWindowView):
             self.start_import([Path(folder)])
 
     def start_import(self, folders: list[Path], album_name: str | None = None) -> None:
+        pause = CancelToken()
         self._start(lambda progress, cancel: import_folders(
-            self.library, folders, album_name, progress, cancel, settings=self.settings))
+            self.library, folders, album_name, progress, cancel, settings=self.settings, pause=pause), pause=pause)
 
     def start_rescan(self) -> None:
-        self._start(lambda progress, cancel: rescan(self.library, progress, cancel, settings=self.settings),
-                    on_finished=partial(self._import_finished, done="Rescan finished."))
+        pause = CancelToken()
+        self._start(lambda progress, cancel: rescan(self.library, progress, cancel, settings=self.settings,
+                                                    pause=pause),
+                    on_finished=partial(self._import_finished, done="Rescan finished."), pause=pause)
+
+    def resume_background(self) -> None:
+        pause = CancelToken()
+        self._start(lambda progress, cancel: resume_background(
+            self.library, progress, cancel, settings=self.settings, pause=pause),
+            on_finished=partial(self._import_finished, done="Finding people finished."), pause=pause)
 
     def _start(self, job: Job, on_finished: Callable[[object], None] | None = None,
-               on_failed: Callable[[str], None] | None = None) -> None:
+               on_failed: Callable[[str], None] | None = None, pause: CancelToken | None = None) -> None:
         """Run ``job`` on the worker thread, one job at a time (each of them writes to the
-        library); ``on_finished`` / ``on_failed`` get its result or error (an import's by default)."""
+        library); ``on_finished`` / ``on_failed`` get its result or error (an import's by default);
+        ``pause`` is what the Pause button sets, for a job with a background pass."""
         if self.worker is not None:
             QMessageBox.information(self, "AlbumTag", "An import or export is already running; "
                                                       "wait for it or cancel it.")
             return
+        self._pause = pause
         self.worker = PipelineWorker(job)
         self._then = (on_finished or self._import_finished, on_failed or self._import_failed)
         self._last_stage = None
@@ -266,12 +291,13 @@ class MainWindow(MainWindowView):
                        self.restore_action):
             action.setEnabled(not busy)
 
-    def _on_progress(self, progress) -> None:
-        """When a stage ends its photos are in the library: show them without waiting for the
-        whole import (the grid reloads only then, never mid-stage, so scrolling is not lost)."""
+    def _on_progress(self, progress: Progress) -> None:
+        """When a stage ends its photos are in the library, and when grouping ends its groups:
+        show them without waiting for the whole import (the page reloads only then, never
+        mid-stage, so scrolling is not lost)."""
         if progress.stage != self._last_stage:
             if self._last_stage is not None:
-                self.refresh(reload_page=self.pages.currentWidget() is self.grid_page)
+                self.refresh(reload_page=self.pages.currentWidget() in (self.grid_page, self.people_view))
             self._last_stage = progress.stage
 
     def cancel_work(self) -> None:
@@ -279,10 +305,16 @@ class MainWindow(MainWindowView):
             self.worker.cancel()
             self.progress_panel.label.setText("Cancelling after the current batch…")
 
+    def pause_work(self) -> None:
+        if self._pause is not None:
+            self._pause.cancel()
+            self.progress_panel.label.setText("Pausing after the current photos…")
+
     def _done(self) -> None:
         if self.worker is not None:
             self.worker.thread.wait()
             self.worker = None
+        self._pause = None
         self.progress_panel.setVisible(False)
         self._set_busy(False)
         self.refresh()
@@ -297,7 +329,9 @@ class MainWindow(MainWindowView):
 
     def _import_finished(self, report: ImportReport, done: str = "Import finished.") -> None:
         failed = sum(stage.failed for stage in report.run.stages.values())
-        note = "Cancelled; finished work is kept." if report.run.cancelled else done
+        note = ("Cancelled; finished work is kept." if report.run.cancelled else
+                "Paused; people found so far are shown. Resume finishes finding people." if report.paused
+                else done)
         if failed:
             note += f" {failed} photos could not be read (see Errors)."
         self.statusBar().showMessage(note, 10_000)

@@ -93,6 +93,7 @@ class BodyStage(Stage[BodyJob, BodyResult]):
     label = "Finding people"
     requires = "faces"
     commit_every = 8
+    background = True  # faces group without it: people show while this, the slow part, runs
 
     def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None) -> None:
         self.detector = PersonDetector(device, models_root)
