@@ -179,8 +179,8 @@ def grouping_behind(library: Library) -> bool:
     disk, a crash) leaves them for the next one, whose face stage may have nothing to do."""
     with library.session() as session:
         newest = session.scalar(select(func.max(Feature.instance_id)).where(Feature.kind == FACE_FEATURE))
-        stored = session.get(LibraryInfo, GROUPED_KEY)
-    return newest is not None and (stored is None or json.loads(stored.value)["instance"] < newest)
+    mark = grouped_mark(library)
+    return newest is not None and (mark is None or mark < newest)
 
 
 def grouped_mark(library: Library) -> int | None:
