@@ -293,9 +293,16 @@ def main() -> None:
         library = Library.open(Path(tmp) / "screens.albumtag")
         window = open_window(library)
         window.start_import([sample_album_dir()], "Sample album")
-        settle(app, window, 4.0)
-        shoot(app, window, "import-progress")
+        window.sidebar.setCurrentItem(window._find_nav(("unnamed", None)))
+        while window.worker is not None and window._last_stage != "bodies":  # the people pass is done
+            settle(app, window, 0.2)
+        shoot(app, window, "import-progress")  # groups shown while the bodies pass runs
+        window.pause_work()
         wait_for_work(app, window)
+        shoot(app, window, "import-paused")
+        window.resume_background()
+        wait_for_work(app, window)
+        window.sidebar.setCurrentItem(window._find_nav(("all", None)))
         shoot(app, window, "photos")
         grid = window.photo_model
         row = next(r for r in range(grid.rowCount()) if grid.item(r).path.name == "bbt3.jpg")
