@@ -83,6 +83,7 @@ VARIANTS = {
     "app": APP,
     "cw-only": dataclasses.replace(APP, split_radius=np.inf, join_radius=0.0, min_conflicts=0),
     "no-cannot-link": dataclasses.replace(APP, min_conflicts=0),
+    "no-evict": dataclasses.replace(APP, evict_ratio=0.0),  # as before evict_far_faces
 }
 
 

@@ -10,6 +10,13 @@ both repairs use them: a group is split where its members are on average farther
 ``radius``, and a stray joins the group its faces are closest to on average, when that group
 is clearly the closest. Measured on development data only (``bench/grouping_dev.py``).
 
+The more photos a person has, the more likely a stranger seen once lies under the radius
+from one of them, and chinese whispers lets it in through that single close face. A face
+belongs to a group when it is about as close to the group as the members are to each other:
+one whose median distance to the members is well over theirs leaves it, a test that scales
+with each group's own spread (a tight group turns away at a shorter distance than a loose one)
+and that the median keeps steady while strangers are still inside (``evict_far_faces``).
+
 A third failure is a look-alike relative (a child, a sibling) whose faces chain into someone's
 group although every one of them is under the radius from some face there. Faces alone cannot
 tell, but photos can: two people in one photo, or at one event in other clothes, are two
@@ -23,7 +30,7 @@ from collections import defaultdict
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import pdist
+from scipy.spatial.distance import cdist, pdist
 
 from albumtag.recognize.clustering import group_stats, members_by_label
 from albumtag.recognize.neighbours import build_index, knn
@@ -32,6 +39,11 @@ SPLIT_SAMPLE = 2000  # average linkage is O(n^2) in memory; bigger groups are sp
 CONFLICTS_SEPARATED = 0.8  # a split by cannot-link pairs must part this share of them ...
 SPLIT_ROUNDS = 3  # ... and is tried again on the pieces this many times at most
 JOIN_CANDIDATES = 10  # groups whose means are nearest a stray's, among which it chooses
+# A doubtful face (evict_far_faces) leaves when this share of its nearest faces is outside its
+# group (album sets of LFW's training half and pins-dev-a, bench/album_grouping.py --half dev:
+# at 0.2 of 10 a member of lfw-family-40-strangers-0 left too, F1 0.9832 -> 0.9824).
+EVICT_NEIGHBOURS = 10
+MIXED_SHARE = 0.3
 
 
 def average_linkage_pieces(vectors: np.ndarray, radius: float | None = None, sample: int = SPLIT_SAMPLE,
@@ -194,6 +206,69 @@ def _close_pairs(vectors: np.ndarray, groups: dict[int, np.ndarray], movable: np
             moves[leaving[0]] = b if leaving[0] == a else a
             taken.update((a, b))
     return moves
+
+
+def evict_far_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
+                    mixed_ratio: float, min_size: int, sample: int = SPLIT_SAMPLE) -> np.ndarray:
+    """Each movable face of a group of ``min_size``+ faces whose median distance to the other
+    members is over ``ratio`` times the group's typical one (the median of those medians)
+    leaves the group, alone; so does one over ``mixed_ratio`` times it whose own nearest faces
+    (``EVICT_NEIGHBOURS`` of them, over every group) are ``MIXED_SHARE`` or more outside the
+    group: a member far out on its person's edge still has its person around it, a stranger
+    let in through one close face has other people around it.
+
+    Medians, not means: strangers chained in together (dlib's descriptor puts faces of one
+    ethnicity close, so a tight group can gather many) do not move the yardstick they are
+    measured by while fewer than half. The far ones leave first and the test is repeated on
+    the faces left, as the group tightens once its farthest strangers are gone. Past
+    ``sample`` faces the medians are taken over an evenly spaced sample of members."""
+    result = labels.copy()
+    leaving, doubtful = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for group in members_by_label(labels).values():
+        if len(group) < min_size or not movable[group].any():
+            continue
+        ratios, kept = _distance_ratios(vectors[group], movable[group], ratio, sample)
+        leaving.append(group[~kept])
+        doubtful.append(group[kept & movable[group] & (ratios > mixed_ratio)])
+    fresh = _leave_alone(result, np.concatenate(leaving), _first_fresh(labels))
+    doubtful_rows = np.concatenate(doubtful)
+    _leave_alone(result, doubtful_rows[_outside_share(vectors, result, doubtful_rows) >= MIXED_SHARE], fresh)
+    return result
+
+
+def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
+                     sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """``evict_far_faces`` for one group: each face's median distance to the members kept,
+    over the typical one, and which are kept (those over ``ratio`` leave, repeatedly)."""
+    references = np.linspace(0, len(vectors) - 1, min(sample, len(vectors))).astype(np.int64)
+    distances = cdist(vectors.astype(np.float64), vectors[references].astype(np.float64))
+    distances[references, np.arange(len(references))] = np.nan  # a face is no reference for itself
+    kept = np.ones(len(vectors), dtype=bool)
+    for _ in range(SPLIT_ROUNDS):
+        medians = np.nanmedian(distances[:, kept[references]], axis=1)
+        ratios = medians / np.median(medians[kept])
+        far = kept & movable & (ratios > ratio)
+        if not far.any():
+            break
+        kept &= ~far
+    return ratios, kept
+
+
+def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows``, the share of its ``EVICT_NEIGHBOURS`` nearest other faces whose
+    label is not its own."""
+    if len(rows) == 0:
+        return np.zeros(0)
+    _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + 1)
+    others = (nearest >= 0) & (nearest != rows[:, None])
+    outside = others & (labels[np.maximum(nearest, 0)] != labels[rows][:, None])
+    return outside.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
+
+
+def _leave_alone(result: np.ndarray, rows: np.ndarray, fresh: int) -> int:
+    """Each of ``rows`` gets a fresh label of its own. Returns the next fresh label."""
+    result[rows] = np.arange(fresh, fresh - len(rows), -1)
+    return fresh - len(rows)
 
 
 def clearly_closest(ranked: list[tuple[float, int]], radius: float, margin: float) -> tuple[float, int] | None:

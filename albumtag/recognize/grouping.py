@@ -7,8 +7,9 @@ groups stay merged. Low-quality faces never start a group but may join the group
 close good face, and a face that matches nobody stays alone (kept out of People).
 Chinese whispers' chains are then split and its strays joined by average distances, and the
 pieces it cut one much-photographed person into are merged by how close their means are for
-how much their faces vary (``albumtag.recognize.group_repair``); only faces that may move are
-moved. Where two faces of
+how much their faces vary, and a face much farther from its group than the group's members
+are from each other (a stranger let in through one close face) leaves it
+(``albumtag.recognize.group_repair``); only faces that may move are moved. Where two faces of
 one photo end up in one group, the photo's faces and the groups near them are matched jointly
 (``albumtag.recognize.photo_assignment``). Inside one day,
 where clothes stay the same, bodies add evidence (``albumtag.recognize.same_day``): two
@@ -28,6 +29,7 @@ from albumtag.embed.face_descriptor import MATCH_DISTANCE
 from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
 from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
 from albumtag.recognize.group_repair import (
+    evict_far_faces,
     join_strays,
     merge_close_groups,
     split_conflicting_groups,
@@ -51,7 +53,7 @@ class GroupingParams:
     """How faces are grouped. The radii are dlib's for its descriptor (its clustering
     threshold, and its same-person distance for the average-linkage repairs); the join margin
     was chosen on development data (``bench/grouping_dev.py``, LFW's training half), the merge
-    ratio on album-shaped development sets (``bench/album_grouping.py --half dev``)."""
+    and eviction ratios on album-shaped development sets (``bench/album_grouping.py --half dev``)."""
 
     cluster_radius: float = 0.5  # dlib's own chinese-whispers threshold for this descriptor
     attach_radius: float = 0.45  # a low-quality face joins a group only when this close
@@ -69,6 +71,14 @@ class GroupingParams:
     # 0.9 to 1.2 gain recall and lose no precision, 1.4 merges people); 0: never.
     merge_ratio: float = 1.0
     merge_size: int = 5  # ... when each holds at least this many faces (steady means and spreads)
+    # A face leaves a group of evict_size+ when its median distance to the members is over
+    # evict_ratio times theirs, or over evict_mixed_ratio times theirs with other people among
+    # its nearest faces (album sets of LFW's training half and pins-dev-a: 1.45 alone lowers
+    # strangers in family groups with no F1 lost on any set, 1.3-1.4 alone split off members
+    # too; 1.3 with mixed neighbours lowers them further); 0: never.
+    evict_ratio: float = 1.45
+    evict_mixed_ratio: float = 1.3
+    evict_size: int = 5
 
 
 @dataclass
@@ -198,6 +208,9 @@ def _face_labels(faces: Instances, forbidden: dict[int, set[int]], params: Group
     if params.merge_ratio > 0:
         labels = merge_close_groups(faces.vectors, labels, movable, faces.fixed, params.join_radius,
                                     params.merge_ratio, params.merge_size)
+    if params.evict_ratio > 0:
+        labels = evict_far_faces(faces.vectors, labels, movable, params.evict_ratio,
+                                 params.evict_mixed_ratio, params.evict_size)
     if params.min_conflicts > 0:
         conflicts = cannot_link_pairs(labels, faces.days, faces.photo_ids, faces.bodies, different_clothes)
         labels = split_conflicting_groups(faces.vectors, labels, movable, conflicts, params.min_conflicts)
