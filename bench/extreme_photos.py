@@ -33,15 +33,19 @@ MB_GOAL = 500.0
 
 
 def strip(width: int, height: int) -> Image.Image:
-    """Real photos side by side, each scaled to ``height``, cut to ``width``."""
+    """Real photos side by side, each scaled to ``height``, cut to ``width``. Each source is
+    decoded once (a 10 px strip holds thousands of pieces of a few dozen photos)."""
     canvas, x = Image.new("RGB", (width, height)), 0
     photos = sources()
+    scaled: dict[Path, Image.Image] = {}
     while x < width:
-        with Image.open(photos[x % len(photos)]) as photo:
-            photo = photo.convert("RGB")
-            scaled = photo.resize((max(1, photo.width * height // photo.height), height))
-        canvas.paste(scaled, (x, 0))
-        x += scaled.width
+        source = photos[x % len(photos)]
+        if source not in scaled:
+            with Image.open(source) as photo:
+                photo = photo.convert("RGB")
+                scaled[source] = photo.resize((max(1, photo.width * height // photo.height), height))
+        canvas.paste(scaled[source], (x, 0))
+        x += scaled[source].width
     return canvas
 
 
