@@ -119,3 +119,18 @@ def offered_library(tmp_path: Path):
         later_id, stranger_id = session.get(PersonInstance, 11).person_id, session.get(PersonInstance, 17).person_id
     yield library, ann_id, later_id, stranger_id
     library.close()
+
+
+@pytest.fixture(scope="session")
+def johns_faces(shared_data: Path):
+    """Real descriptors of similar-looking people: faces-johns' 55 chips (dlib's alignment),
+    described by the shipped face descriptor, with each chip's person index (5 Johns x 11)."""
+    import numpy as np
+
+    from albumtag.embed.face_descriptor import FaceDescriptor
+    from trainer.images import read_rgb
+
+    paths = sorted((shared_data / "faces-johns" / "examples" / "johns").rglob("*.jpg"))
+    names = sorted({p.parent.name for p in paths})
+    vectors = FaceDescriptor(device="cpu").describe(np.stack([read_rgb(p) for p in paths]))
+    return vectors, np.array([names.index(p.parent.name) for p in paths])
