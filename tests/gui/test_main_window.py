@@ -1,7 +1,8 @@
 """The desktop app driven like a person would: menus, sidebar, grid, photo view, errors, undo.
 
-Each test imports real photos through the real pipeline into a temporary library, clicks and
-types through qtbot, and checks the library's state afterwards, not only the widgets.
+The import tests import real photos through the window; the others work on their own copy of
+the same photos imported once (``friends_library``). Each clicks and types through qtbot and
+checks the library's state afterwards, not only the widgets.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ IMPORT_TIMEOUT_MS = 240_000
 @pytest.fixture
 def window(open_window, library: Library) -> MainWindow:
     return open_window(library)
+
+
+@pytest.fixture
+def imported(open_window, friends_library: Library) -> tuple[MainWindow, Library]:
+    """A window on a copy of the five group photos' library, imported already."""
+    return open_window(friends_library), friends_library
 
 
 class ProgressRecorder(QObject):
@@ -93,8 +100,8 @@ def test_add_folder_imports_with_progress_and_lists_errors(qtbot, window, librar
     assert window.errors_view.table.item(0, 0).text().endswith("broken.jpg")
 
 
-def test_photo_view_shows_every_face_boxed(qtbot, window, library, friends, monkeypatch) -> None:
-    _import(qtbot, window, friends, monkeypatch)
+def test_photo_view_shows_every_face_boxed(qtbot, imported) -> None:
+    window, library = imported
     model = window.photo_model
     row = next(r for r in range(model.rowCount()) if model.item(r).path.name == "bbt1.jpg")
     window.grid.activated.emit(model.index(row))
@@ -111,8 +118,8 @@ def test_photo_view_shows_every_face_boxed(qtbot, window, library, friends, monk
         assert instance.body_box is not None
 
 
-def test_name_a_group_then_undo(qtbot, window, library, friends, monkeypatch) -> None:
-    _import(qtbot, window, friends, monkeypatch)
+def test_name_a_group_then_undo(qtbot, imported) -> None:
+    window, library = imported
     _nav(window, "unnamed")
     grid = window.people_view.grid
     model = grid.model()
@@ -132,8 +139,8 @@ def test_name_a_group_then_undo(qtbot, window, library, friends, monkeypatch) ->
     assert not window.undo_action.isEnabled()
 
 
-def test_reject_faces_with_the_keyboard_keeps_the_place(qtbot, window, library, friends, monkeypatch) -> None:
-    _import(qtbot, window, friends, monkeypatch)
+def test_reject_faces_with_the_keyboard_keeps_the_place(qtbot, imported) -> None:
+    window, library = imported
     _nav(window, "unnamed")
     people_grid = window.people_view.grid
     people_grid.activated.emit(people_grid.model().index(0))
@@ -152,13 +159,13 @@ def test_reject_faces_with_the_keyboard_keeps_the_place(qtbot, window, library, 
         assert session.get(PersonInstance, rejected).person_id != person_id
 
 
-def test_a_slow_write_never_holds_the_page(qtbot, window, library, friends, monkeypatch) -> None:
+def test_a_slow_write_never_holds_the_page(qtbot, imported, monkeypatch) -> None:
     """N shows the rejection at once even when writing it takes half a second; undo waits for it."""
     import time as clock
 
     from albumtag.app.people_actions import PeopleActions
 
-    _import(qtbot, window, friends, monkeypatch)
+    window, library = imported
     _nav(window, "unnamed")
     window.people_view.grid.activated.emit(window.people_view.grid.model().index(0))
     grid, person_id = window.faces_view.grid, window.people.person.id
@@ -178,8 +185,8 @@ def test_a_slow_write_never_holds_the_page(qtbot, window, library, friends, monk
         assert session.get(PersonInstance, rejected).person_id == person_id
 
 
-def test_search_finds_photos_with_all_the_named_people(qtbot, window, library, friends, monkeypatch) -> None:
-    _import(qtbot, window, friends, monkeypatch)
+def test_search_finds_photos_with_all_the_named_people(qtbot, imported) -> None:
+    window, library = imported
     from albumtag.app.people import list_people
     from albumtag.app.people_actions import PeopleActions
 
@@ -224,8 +231,8 @@ def test_settings_are_persisted(qtbot, tmp_path, monkeypatch) -> None:
     assert reloaded == chosen == EngineSettings(Device.CPU, GroupingParams(cluster_radius=0.42, min_group=3))
 
 
-def test_dropping_a_group_onto_another_merges_them(qtbot, window, library, friends, monkeypatch) -> None:
-    _import(qtbot, window, friends, monkeypatch)
+def test_dropping_a_group_onto_another_merges_them(qtbot, imported) -> None:
+    window, library = imported
     _nav(window, "unnamed")
     grid = window.people_view.grid
     model = grid.model()
@@ -253,8 +260,8 @@ def test_cancel_import_keeps_what_was_done_and_rescan_finishes(qtbot, window, li
     assert window.statusBar().currentMessage().startswith("Rescan finished.")
 
 
-def test_shift_select_and_confirm_a_whole_group_with_y(qtbot, window, library, friends, monkeypatch) -> None:
-    _import(qtbot, window, friends, monkeypatch)
+def test_shift_select_and_confirm_a_whole_group_with_y(qtbot, imported) -> None:
+    window, library = imported
     _nav(window, "unnamed")
     people_grid = window.people_view.grid
     people_grid.activated.emit(people_grid.model().index(0))
@@ -272,10 +279,10 @@ def test_shift_select_and_confirm_a_whole_group_with_y(qtbot, window, library, f
         assert all(f.assigned_by == AssignedBy.USER and f.person_id == window.people.person.id for f in faces)
 
 
-def test_hide_and_delete_people_keep_their_faces(qtbot, window, library, friends, monkeypatch) -> None:
+def test_hide_and_delete_people_keep_their_faces(qtbot, imported, monkeypatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    _import(qtbot, window, friends, monkeypatch)
+    window, library = imported
     _nav(window, "unnamed")
     grid = window.people_view.grid
     model = grid.model()

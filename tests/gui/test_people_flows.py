@@ -1,15 +1,15 @@
 """People flows driven like a person would: rename (with name completion), "not them" on a
 group, moving a face to someone else, a person's photos, and the Errors page's reasons.
 
-The five group photos are imported once per module through the real pipeline; each test
-works on its own copy of that library, so it may change people freely. Every test clicks and
-presses keys through qtbot and checks the library's rows afterwards, not only the widgets.
+The five group photos are imported once per session through the real pipeline
+(``friends_library`` in conftest.py); each test works on its own copy of that library, so it
+may change people freely. Every test clicks and presses keys through qtbot and checks the
+library's rows afterwards, not only the widgets.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QCompleter, QFileDialog, QLineEdit, QListView
 from sqlalchemy import func, select
 
-from albumtag.app.importer import import_folders
 from albumtag.app.people import list_people
 from albumtag.app.people_actions import PeopleActions
 from albumtag.app.status import photo_failures
@@ -29,40 +28,12 @@ from albumtag.library.schema import AssignedBy, DecisionState, Person, PersonIns
 IMPORT_TIMEOUT_MS = 120_000
 
 
-# ----- a library imported once, copied for each test ----------------------------------------
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    """The five group photos of the same eight people, imported once; the pristine file."""
-    root = tmp_path_factory.mktemp("people-flows")
-    folder = root / "Friends"
-    folder.mkdir()
-    for i in range(1, 6):
-        shutil.copy(shared_data / f"group-bbt/examples/images/bbt{i}.jpg", folder)
-    library = Library.open(root / "pristine.albumtag")
-    import_folders(library, [folder])
-    library.close()
-    return library.path
-
-
 @pytest.fixture
-def friends(imported: Path, tmp_path: Path) -> Iterator[Library]:
-    """This test's own copy of the imported library (same photos, same thumbnails)."""
-    copy = tmp_path / "friends.albumtag"
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{imported}{suffix}").exists():
-            shutil.copy(f"{imported}{suffix}", f"{copy}{suffix}")
-    shutil.copytree(f"{imported}.thumbnails", f"{copy}.thumbnails")
-    library = Library.open(copy)
-    yield library
-    library.close()
-
-
-@pytest.fixture
-def named(friends: Library) -> dict[str, int]:
+def named(friends_library: Library) -> dict[str, int]:
     """The two largest groups named Sheldon and Leonard (what a user did in an earlier session)."""
-    groups = sorted((p for p in list_people(friends) if p.name is None), key=lambda p: (-p.instances, p.id))
+    groups = sorted((p for p in list_people(friends_library) if p.name is None), key=lambda p: (-p.instances, p.id))
     assert len(groups) >= 3, "the eight people form several groups"
-    actions = PeopleActions(friends)
+    actions = PeopleActions(friends_library)
     return {name: actions.name_person(group.id, name) for group, name in zip(groups, ("Sheldon", "Leonard"))}
 
 
@@ -152,10 +123,10 @@ def _faces_of(library: Library, person_id: int) -> dict[int, AssignedBy | None]:
 
 
 # ----- 1. rename a named person, with completion; Ctrl+Z ------------------------------------
-def test_rename_a_person_then_ctrl_z(qtbot, open_window, friends: Library, named: dict[str, int]) -> None:
+def test_rename_a_person_then_ctrl_z(qtbot, open_window, friends_library: Library, named: dict[str, int]) -> None:
     sheldon = named["Sheldon"]
-    faces_before = _faces_of(friends, sheldon)
-    window = open_window(friends)
+    faces_before = _faces_of(friends_library, sheldon)
+    window = open_window(friends_library)
     _activate(qtbot, window)
     _nav(window, "people")
     grid = window.people_view.grid
@@ -171,24 +142,24 @@ def test_rename_a_person_then_ctrl_z(qtbot, open_window, friends: Library, named
     assert "error" not in seen, seen.get("error")
     assert seen["prefilled"] == "Sheldon"
     assert seen["names"] == ["Leonard", "Sheldon"], "the completer offers the library's names"
-    assert _person(friends, sheldon).name == "Sheldon Cooper"  # spaces tidied
-    with friends.session() as session:
+    assert _person(friends_library, sheldon).name == "Sheldon Cooper"  # spaces tidied
+    with friends_library.session() as session:
         assert session.scalar(select(func.count()).select_from(Person).where(Person.name == "Sheldon")) == 0
-    assert _faces_of(friends, sheldon).keys() == faces_before.keys()
+    assert _faces_of(friends_library, sheldon).keys() == faces_before.keys()
     assert "Sheldon Cooper" in {grid.model().item(r).name for r in range(grid.model().rowCount())}
 
     _activate(qtbot, window)  # offscreen Qt leaves the completer's popup active, not the window
     qtbot.keyClick(window.people_view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert _person(friends, sheldon).name == "Sheldon"
-    assert _faces_of(friends, sheldon) == faces_before
+    assert _person(friends_library, sheldon).name == "Sheldon"
+    assert _faces_of(friends_library, sheldon) == faces_before
     assert "Undone" in window.statusBar().currentMessage()
 
 
 def test_rename_to_a_completed_existing_name_merges_then_ctrl_z(
-        qtbot, open_window, friends: Library, named: dict[str, int]) -> None:
+        qtbot, open_window, friends_library: Library, named: dict[str, int]) -> None:
     sheldon, leonard = named["Sheldon"], named["Leonard"]
-    sheldons, leonards = _faces_of(friends, sheldon), _faces_of(friends, leonard)
-    window = _open_persons_page(qtbot, open_window(friends), sheldon)
+    sheldons, leonards = _faces_of(friends_library, sheldon), _faces_of(friends_library, leonard)
+    window = _open_persons_page(qtbot, open_window(friends_library), sheldon)
 
     def complete(dialog: NameDialog) -> None:
         _type_over(qtbot, dialog.edit, "ONA")  # matches anywhere, any case
@@ -205,26 +176,26 @@ def test_rename_to_a_completed_existing_name_merges_then_ctrl_z(
     qtbot.mouseClick(window.faces_view.name_button, Qt.MouseButton.LeftButton)
 
     assert "error" not in seen, seen.get("error")
-    assert _person(friends, sheldon) is None, "one person called Leonard now"
-    merged = _faces_of(friends, leonard)
+    assert _person(friends_library, sheldon) is None, "one person called Leonard now"
+    merged = _faces_of(friends_library, leonard)
     assert merged.keys() == sheldons.keys() | leonards.keys()
     assert set(merged.values()) == {AssignedBy.USER}
 
     _activate(qtbot, window)
     qtbot.keyClick(window.faces_view.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert _person(friends, sheldon).name == "Sheldon"
-    assert _faces_of(friends, sheldon) == sheldons and _faces_of(friends, leonard) == leonards
+    assert _person(friends_library, sheldon).name == "Sheldon"
+    assert _faces_of(friends_library, sheldon) == sheldons and _faces_of(friends_library, leonard) == leonards
 
 
 # ----- 2. "not them" on an unnamed group ----------------------------------------------------
-def test_not_them_splits_faces_out_of_a_group_then_undo(qtbot, open_window, friends: Library) -> None:
-    window = open_window(friends)
+def test_not_them_splits_faces_out_of_a_group_then_undo(qtbot, open_window, friends_library: Library) -> None:
+    window = open_window(friends_library)
     _activate(qtbot, window)
     _nav(window, "unnamed")
     people = window.people_view.grid
     group = people.model().item(0)
     assert group.name is None and group.instances >= 3
-    before = _faces_of(friends, group.id)
+    before = _faces_of(friends_library, group.id)
     _open_row_with_enter(qtbot, people, 0)
     assert window.pages.currentWidget() is window.faces_view and window.people.person.id == group.id
     grid, model = window.faces_view.grid, window.faces_view.grid.model()
@@ -238,8 +209,8 @@ def test_not_them_splits_faces_out_of_a_group_then_undo(qtbot, open_window, frie
 
     assert {model.item(r).instance_id for r in range(model.rowCount())} == before.keys() - split
     assert window.people.writer.wait_idle()
-    assert _faces_of(friends, group.id).keys() == before.keys() - split, "the rest stay together"
-    with friends.session() as session:
+    assert _faces_of(friends_library, group.id).keys() == before.keys() - split, "the rest stay together"
+    with friends_library.session() as session:
         for instance_id in split:  # out of the group, as unknown, and never put back with it
             assert session.get(PersonInstance, instance_id).person_id is None
             assert session.scalar(select(TagDecision.state).where(
@@ -247,18 +218,19 @@ def test_not_them_splits_faces_out_of_a_group_then_undo(qtbot, open_window, frie
     assert window.undo_action.isEnabled() and "Not this person" in window.undo_action.text()
 
     qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert _faces_of(friends, group.id) == before
-    with friends.session() as session:
+    assert _faces_of(friends_library, group.id) == before
+    with friends_library.session() as session:
         assert session.scalar(select(func.count()).select_from(TagDecision)
                               .where(TagDecision.instance_id.in_(split))) == 0
     assert model.rowCount() == len(before)  # the page shows them again
 
 
 # ----- 3. one face is someone else: M, a name, Ctrl+Z --------------------------------------
-def test_move_a_face_to_someone_else_then_ctrl_z(qtbot, open_window, friends: Library, named: dict[str, int]) -> None:
+def test_move_a_face_to_someone_else_then_ctrl_z(qtbot, open_window, friends_library: Library,
+                                                 named: dict[str, int]) -> None:
     sheldon, leonard = named["Sheldon"], named["Leonard"]
-    sheldons, leonards = _faces_of(friends, sheldon), _faces_of(friends, leonard)
-    window = _open_persons_page(qtbot, open_window(friends), sheldon)
+    sheldons, leonards = _faces_of(friends_library, sheldon), _faces_of(friends_library, leonard)
+    window = _open_persons_page(qtbot, open_window(friends_library), sheldon)
     grid, model = window.faces_view.grid, window.faces_view.grid.model()
     _click(qtbot, grid, 1)
     moved = model.item(1).instance_id
@@ -271,19 +243,19 @@ def test_move_a_face_to_someone_else_then_ctrl_z(qtbot, open_window, friends: Li
 
     assert "error" not in seen, seen.get("error")
     assert seen["prefilled"] == "" and seen["names"] == ["Leonard", "Sheldon"]
-    assert _faces_of(friends, sheldon).keys() == sheldons.keys() - {moved}
-    assert _faces_of(friends, leonard) == {**leonards, moved: AssignedBy.USER}
+    assert _faces_of(friends_library, sheldon).keys() == sheldons.keys() - {moved}
+    assert _faces_of(friends_library, leonard) == {**leonards, moved: AssignedBy.USER}
     assert moved not in {model.item(r).instance_id for r in range(model.rowCount())}, "the page shows it gone"
 
     _activate(qtbot, window)
     qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert _faces_of(friends, sheldon) == sheldons and _faces_of(friends, leonard) == leonards
+    assert _faces_of(friends_library, sheldon) == sheldons and _faces_of(friends_library, leonard) == leonards
 
 
 # ----- 5. a named person's photos ------------------------------------------------------------
-def test_a_named_persons_photos(qtbot, open_window, friends: Library, named: dict[str, int]) -> None:
+def test_a_named_persons_photos(qtbot, open_window, friends_library: Library, named: dict[str, int]) -> None:
     leonard = named["Leonard"]
-    window = open_window(friends)
+    window = open_window(friends_library)
     _nav(window, "people")
     grid = window.people_view.grid
     _open_row_with_enter(qtbot, grid, _row_of(grid, leonard))
@@ -292,14 +264,14 @@ def test_a_named_persons_photos(qtbot, open_window, friends: Library, named: dic
 
     assert window.pages.currentWidget() is window.grid_page
     shown = [window.photo_model.item(r).id for r in range(window.photo_model.rowCount())]
-    with friends.session() as session:
+    with friends_library.session() as session:
         expected = set(session.scalars(
             select(PersonInstance.photo_id).join(Photo, Photo.id == PersonInstance.photo_id)
             .where(PersonInstance.person_id == leonard, Photo.missing.is_(False))))
     assert len(shown) == len(set(shown)) and set(shown) == expected and len(expected) >= 2
     assert window.grid_heading.text().startswith("Leonard — ")
     qtbot.mouseClick(window.search_bar.clear_button, Qt.MouseButton.LeftButton)  # back to everything
-    with friends.session() as session:
+    with friends_library.session() as session:
         everything = set(session.scalars(select(Photo.id)))
     assert {window.photo_model.item(r).id for r in range(window.photo_model.rowCount())} == everything
     assert window.grid_heading.text() == f"All photos — {len(everything)} photos"
