@@ -29,9 +29,12 @@ $(PACKAGE_STAMP): pyproject.toml | $(PY)
 run: $(APP_STAMP)
 	$(PY) -m albumtag $(ARGS)
 
+# Test files run on TEST_WORKERS processes (pytest-xdist), each file whole on one, so a file's
+# module fixtures (one import of real photos) are made once.
+TEST_WORKERS ?= 2
 test: $(TEST_STAMP) exiftool
 	$(PY) -m ruff check .
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The XMP tests read what we write back with independent readers, Debian's exiftool and Exiv2.
 exiftool:
