@@ -83,7 +83,8 @@ VARIANTS = {
     "app": APP,
     "cw-only": dataclasses.replace(APP, split_radius=np.inf, join_radius=0.0, min_conflicts=0),
     "no-cannot-link": dataclasses.replace(APP, min_conflicts=0),
-    "no-evict": dataclasses.replace(APP, evict_ratio=0.0),  # as before evict_far_faces
+    # the rules as at 209dece, before evict_far_faces and join_lone_faces
+    "no-evict": dataclasses.replace(APP, evict_ratio=0.0, adopt_ratio=0.0),
 }
 
 

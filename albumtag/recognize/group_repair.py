@@ -44,6 +44,7 @@ JOIN_CANDIDATES = 10  # groups whose means are nearest a stray's, among which it
 # at 0.2 of 10 a member of lfw-family-40-strangers-0 left too, F1 0.9832 -> 0.9824).
 EVICT_NEIGHBOURS = 10
 MIXED_SHARE = 0.3
+ADOPT_CANDIDATES = 3  # groups whose means are nearest a lone face, among which join_lone_faces chooses
 
 
 def average_linkage_pieces(vectors: np.ndarray, radius: float | None = None, sample: int = SPLIT_SAMPLE,
@@ -240,9 +241,7 @@ def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
                      sample: int) -> tuple[np.ndarray, np.ndarray]:
     """``evict_far_faces`` for one group: each face's median distance to the members kept,
     over the typical one, and which are kept (those over ``ratio`` leave, repeatedly)."""
-    references = np.linspace(0, len(vectors) - 1, min(sample, len(vectors))).astype(np.int64)
-    distances = cdist(vectors.astype(np.float64), vectors[references].astype(np.float64))
-    distances[references, np.arange(len(references))] = np.nan  # a face is no reference for itself
+    distances, references = _reference_distances(vectors, sample)
     kept = np.ones(len(vectors), dtype=bool)
     for _ in range(SPLIT_ROUNDS):
         medians = np.nanmedian(distances[:, kept[references]], axis=1)
@@ -254,14 +253,63 @@ def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
     return ratios, kept
 
 
-def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _reference_distances(vectors: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distances of a group's faces to its references (every face, or past ``sample`` an
+    evenly spaced sample), NaN from a face to itself; and the references."""
+    references = np.linspace(0, len(vectors) - 1, min(sample, len(vectors))).astype(np.int64)
+    distances = cdist(vectors.astype(np.float64), vectors[references].astype(np.float64))
+    distances[references, np.arange(len(references))] = np.nan  # a face is no reference for itself
+    return distances, references
+
+
+def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
+                    min_size: int, sample: int = SPLIT_SAMPLE) -> np.ndarray:
+    """The counterpart of ``evict_far_faces``: each movable face that is alone joins a group
+    of ``min_size``+ faces it is about as close to as the members are to each other (its
+    median distance to them at most ``ratio`` times the group's typical one), when no other
+    of the ``ADOPT_CANDIDATES`` groups whose means are nearest it is that close and fewer
+    than ``MIXED_SHARE`` of its nearest faces are outside the group. A much-photographed
+    person's face whose single distances all missed chinese whispers' radius is still
+    within their spread, which a fixed radius cannot see."""
+    members = members_by_label(labels)
+    groups = {label: nodes for label, nodes in members.items() if len(nodes) >= min_size}
+    lone = np.array([nodes[0] for nodes in members.values() if len(nodes) == 1 and movable[nodes[0]]],
+                    dtype=np.int64)
+    result = labels.copy()
+    if not groups or len(lone) == 0:
+        return result
+    names = list(groups)
+    references = {name: _reference_distances(vectors[groups[name]], sample) for name in names}
+    typical = {name: float(np.median(np.nanmedian(d, axis=1))) for name, (d, _) in references.items()}
+    means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
+    _, nearest = knn(build_index(means), vectors[lone], ADOPT_CANDIDATES)
+    chosen = []
+    for face, candidates in zip(lone.tolist(), nearest.tolist()):
+        ranked = sorted((_median_distance(vectors, face, groups[names[c]][references[names[c]][1]])
+                         / typical[names[c]], names[c]) for c in candidates if c >= 0)
+        if ranked[0][0] <= ratio and (len(ranked) == 1 or ranked[1][0] > ratio):
+            chosen.append((face, ranked[0][1]))
+    if chosen:
+        faces, targets = (np.array(column, dtype=np.int64) for column in zip(*chosen))
+        joining = _outside_share(vectors, labels, faces, targets) < MIXED_SHARE
+        result[faces[joining]] = targets[joining]
+    return result
+
+
+def _median_distance(vectors: np.ndarray, face: int, others: np.ndarray) -> float:
+    return float(np.median(np.linalg.norm(vectors[others] - vectors[face], axis=1)))
+
+
+def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray,
+                   owners: np.ndarray | None = None) -> np.ndarray:
     """For each of ``rows``, the share of its ``EVICT_NEIGHBOURS`` nearest other faces whose
-    label is not its own."""
+    label is not its owner's (``owners``, one label per row; by default its own)."""
     if len(rows) == 0:
         return np.zeros(0)
+    owners = labels[rows] if owners is None else owners
     _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + 1)
     others = (nearest >= 0) & (nearest != rows[:, None])
-    outside = others & (labels[np.maximum(nearest, 0)] != labels[rows][:, None])
+    outside = others & (labels[np.maximum(nearest, 0)] != owners[:, None])
     return outside.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
 
 
