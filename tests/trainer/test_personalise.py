@@ -1,4 +1,5 @@
-"""The trainer's progress lines as the app reads them, and personalise's impostor pairs."""
+"""The trainer's progress lines as the app reads them, and what personalise fits the library's
+open-set tail on."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import io
 import numpy as np
 
 from albumtag.app.training import parse_progress, personalise_command
+from albumtag.recognize.adaptation import person_distances, person_templates
 from albumtag.recognize.open_set import ImpostorTail
 from trainer.progress import ProgressReporter
-from trainer.recognition.personalise import impostor_pairs
+from trainer.recognition.personalise import impostor_distances
 
 
 def test_progress_lines_round_trip_through_the_app_parser() -> None:
@@ -28,13 +30,20 @@ def test_trainer_command_runs_this_interpreter_on_the_library(tmp_path) -> None:
     assert command[1:4] == ["-m", "trainer", "personalise"] and command[-1].endswith("lib.albumtag")
 
 
-def test_impostors_are_faces_in_one_photo_and_different_named_people() -> None:
-    photos = [1, 1, 1, 2, 3, 4]
-    people = [None, None, None, 7, 7, 8]  # faces 3 and 4 are one person: never a pair
-    pairs = {tuple(p) for p in impostor_pairs(photos, people).tolist()}
-    assert {(0, 1), (0, 2), (1, 2)} <= pairs
-    assert (3, 4) not in pairs and (4, 3) not in pairs
-    assert {(3, 5), (4, 5)} & pairs or {(5, 3), (5, 4)} & pairs
+def test_confirmed_faces_are_compared_with_the_other_named_people(johns_faces) -> None:
+    """Three Johns named (their first 4 faces confirmed), the rest unconfirmed, two faces to a
+    photo: every pair of one photo, and each confirmed face against the two other Johns (the
+    nearer of their template and their nearest confirmed face)."""
+    vectors, people = johns_faces
+    confirmed = (people < 3) & (np.arange(len(people)) % 11 < 4)
+    named: list[int | None] = [int(p) if c else None for p, c in zip(people, confirmed)]
+    together, to_people = impostor_distances(vectors, [k // 2 for k in range(len(vectors))], named)
+    assert len(together) == len(vectors) // 2 and len(to_people) == confirmed.sum() * 2
+    first = np.flatnonzero(confirmed)[0]  # John 0's first face: its distances to Johns 1 and 2
+    expected = person_distances(vectors[first][None], vectors[confirmed], people[confirmed])[0, 1:]
+    assert np.allclose(to_people[:2], expected, atol=1e-5)
+    assert np.all(expected <= np.linalg.norm(person_templates(vectors[confirmed], people[confirmed])[1:]
+                                             - vectors[first], axis=1) + 1e-6)
 
 
 def test_blending_moves_the_tail_towards_the_library_in_proportion() -> None:
