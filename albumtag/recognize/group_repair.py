@@ -283,21 +283,21 @@ def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     typical = {name: float(np.median(np.nanmedian(d, axis=1))) for name, (d, _) in references.items()}
     means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
     _, nearest = knn(build_index(means), vectors[lone], ADOPT_CANDIDATES)
-    chosen = []
-    for face, candidates in zip(lone.tolist(), nearest.tolist()):
-        ranked = sorted((_median_distance(vectors, face, groups[names[c]][references[names[c]][1]])
-                         / typical[names[c]], names[c]) for c in candidates if c >= 0)
-        if ranked[0][0] <= ratio and (len(ranked) == 1 or ranked[1][0] > ratio):
-            chosen.append((face, ranked[0][1]))
-    if chosen:
-        faces, targets = (np.array(column, dtype=np.int64) for column in zip(*chosen))
-        joining = _outside_share(vectors, labels, faces, targets) < MIXED_SHARE
-        result[faces[joining]] = targets[joining]
+    ratios = np.full(nearest.shape, np.inf)
+    for candidate in np.unique(nearest[nearest >= 0]).tolist():
+        rows, slots = np.nonzero(nearest == candidate)
+        name = names[candidate]
+        others = vectors[groups[name][references[name][1]]].astype(np.float64)
+        ratios[rows, slots] = np.median(cdist(vectors[lone[rows]].astype(np.float64), others), axis=1) / typical[name]
+    order = np.argsort(ratios, axis=1)
+    ranked = np.take_along_axis(ratios, order, axis=1)
+    second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(lone), np.inf)
+    chosen = np.flatnonzero((ranked[:, 0] <= ratio) & (second > ratio))
+    faces = lone[chosen]
+    targets = np.array([names[c] for c in nearest[chosen, order[chosen, 0]].tolist()], dtype=np.int64)
+    joining = _outside_share(vectors, labels, faces, targets) < MIXED_SHARE
+    result[faces[joining]] = targets[joining]
     return result
-
-
-def _median_distance(vectors: np.ndarray, face: int, others: np.ndarray) -> float:
-    return float(np.median(np.linalg.norm(vectors[others] - vectors[face], axis=1)))
 
 
 def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray,
