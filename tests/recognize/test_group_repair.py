@@ -6,6 +6,8 @@ import numpy as np
 
 from albumtag.recognize.group_repair import (
     average_linkage_pieces,
+    evict_far_faces,
+    join_lone_faces,
     join_strays,
     merge_close_groups,
     split_conflicting_groups,
@@ -139,3 +141,22 @@ def test_a_group_with_a_confirmed_face_is_never_merged() -> None:
     new = np.zeros(40, bool)
     new[20:] = True  # an incremental run, nothing confirmed: only the new piece may move, it joins group 4
     assert set(merge_close_groups(vectors, labels, new, np.zeros(40, bool), 0.9, 1.0, 5).tolist()) == {4}
+
+
+def test_a_face_far_from_a_tight_group_leaves_it_unless_confirmed_and_a_close_lone_face_joins() -> None:
+    """The tests scale with the group's own spread: 0.3 from a group whose faces lie about 0.11
+    apart is far, though well inside chinese whispers' 0.5."""
+    rng = np.random.default_rng(5)
+    a, _ = _centres(1.0)
+    off = a.copy()
+    off[1] = 0.3
+    vectors = np.vstack([_blob(rng, a, 30), off, off + 0.01, _blob(rng, a, 1), off - 0.01]).astype(np.float32)
+    labels = np.array([4] * 32 + [-33, -34])
+    movable = np.ones(34, dtype=bool)
+    movable[31] = False  # confirmed: never moves
+    evicted = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5)
+    assert np.all(evicted[:30] == 4) and evicted[31] == 4, "the members and the confirmed face stay"
+    assert evicted[30] < 0 and evicted[30] not in evicted[np.arange(34) != 30], "the far face is alone"
+    joined = join_lone_faces(vectors, evicted, movable, ratio=1.25, min_size=5)
+    assert joined[32] == 4, "a lone face within the group's spread joins it"
+    assert joined[33] == evicted[33] and joined[30] == evicted[30], "faces far from it stay alone"
