@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from albumtag.vision import mtcnn_detector
 from albumtag.vision.face_detection import LANDMARK_ORDER, FaceDetection, FaceDetector
 from albumtag.vision.face_detectors import DEFAULT_DETECTOR, DETECTORS, create_face_detector
 from albumtag.vision.mtcnn_detector import MtcnnDetector
@@ -161,6 +162,15 @@ def test_batch_matches_single_photos(detector: MtcnnDetector) -> None:
         for a, b in zip(single, faces):
             np.testing.assert_allclose(a.box, b.box, atol=0.05)
             np.testing.assert_allclose(a.landmarks, b.landmarks, atol=0.05)
+
+
+def test_pnet_in_bands_gives_the_whole_level_map(detector: MtcnnDetector, monkeypatch: pytest.MonkeyPatch) -> None:
+    level = load_rgb(SHARED / "group-bbt/examples/images/bbt3.jpg")[:381, :593]  # odd sides
+    whole_reg, whole_score = detector.pnet(level)
+    monkeypatch.setattr(mtcnn_detector, "BAND_PIXELS", 20_000)  # 32-row bands
+    reg, score = detector.pnet(level)
+    np.testing.assert_array_equal(reg, whole_reg)
+    np.testing.assert_array_equal(score, whole_score)
 
 
 def test_no_face_in_a_blank_or_tiny_image(detector: MtcnnDetector) -> None:

@@ -30,6 +30,22 @@ def naive_nms(b: np.ndarray, scores: np.ndarray, threshold: float, mode: str) ->
 
 # ---- pyramid -------------------------------------------------------------------------
 
+
+@pytest.mark.parametrize(("height", "width", "max_pixels"), [(1208, 1608, 500_000), (381, 593, 20_000),
+                                                              (13, 40, 100), (12, 12, 10**6)])
+def test_pnet_bands_cover_every_map_row_once_with_whole_windows(height: int, width: int, max_pixels: int) -> None:
+    map_rows = math.ceil((height - 2) / 2) - 4  # conv 3x3, max-pool 2x2 (ceil), conv 3x3 twice
+    rows: list[int] = []
+    for start, stop in ops.pnet_bands(height, width, max_pixels):
+        assert start % ops.STRIDE == 0 and stop - start >= ops.CELL
+        kept = ops.pnet_band_rows(start, stop, height)
+        count = math.ceil((stop - start - 2) / 2) - 4 if kept is None else kept
+        if kept is not None:
+            assert (stop - start) * width <= max(max_pixels, (ops.CELL + ops.STRIDE) * width)
+            assert ops.STRIDE * (kept - 1) + ops.CELL <= stop - start  # each kept row's window inside
+        rows += [start // ops.STRIDE + k for k in range(count)]
+    assert rows == list(range(map_rows))
+
 def test_first_scale_maps_min_face_onto_the_window() -> None:
     scales = ops.pyramid_scales(480, 640, min_face=20)
     assert scales[0] == pytest.approx(12 / 20)
