@@ -4,10 +4,10 @@ onnxruntime does too)."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -21,6 +21,11 @@ from albumtag.io.errors import PhotoError
 # A 12 MP phone photo (4032 px) decodes at half size, a quarter of the pixels (was full size
 # under 2048, since 2016 < 2048).
 WORK_SIDE = 1600
+# Decoded pixels one batch may hold: a 12 MP photo decodes at 2016x1512 (3 MP, 9 MB), so 8 of
+# them a batch and 8 more decoding ahead held 146 MB of pixels, and the faces stage as much
+# again in working copies; now 2 a batch and 2 ahead. Small photos still come 8 (or the
+# stage's count) a batch.
+BATCH_PIXELS = 6_500_000
 
 
 class HasPath(Protocol):
@@ -55,19 +60,42 @@ def decode_for_analysis(path: str) -> Decoded:
     return header.width / image.width, to_array(image)
 
 
-def prefetched_batches(jobs: Iterable[J], size: int, cancel: Cancellable | None = None
-                       ) -> Iterator[tuple[list[J], list[Decoded]]]:
-    """Batches of ``size`` jobs with their decoded photos, the next batch decoding meanwhile;
-    stops between batches once ``cancel`` is cancelled (None: never)."""
-    source = iter(jobs)
+def _pixels(item: Decoded) -> int:
+    return 0 if isinstance(item, PhotoError) else item[1].shape[0] * item[1].shape[1]
 
-    def submit(decoder: ThreadPoolExecutor) -> tuple[list[J], list[Future]] | None:
-        batch = list(islice(source, size))
-        return (batch, [decoder.submit(decode_for_analysis, job.path) for job in batch]) if batch else None
+
+def prefetched_batches(jobs: Iterable[J], size: int, cancel: Cancellable | None = None,
+                       max_pixels: int = BATCH_PIXELS) -> Iterator[tuple[list[J], list[Decoded]]]:
+    """Batches of at most ``size`` jobs and ``max_pixels`` decoded pixels (at least one photo)
+    with their decoded photos, the next batch decoding meanwhile; stops between batches once
+    ``cancel`` is cancelled (None: never).
+
+    How many photos decode ahead follows the size of the last one decoded (one until the
+    first is known): a batch of large photos is not held twice over before it is used."""
+    source = iter(jobs)
+    ahead: deque[tuple[J, Future[Decoded]]] = deque()
+    last_pixels = max_pixels
 
     with ThreadPoolExecutor(1, thread_name_prefix="decode") as decoder:
-        pending = submit(decoder)
-        while pending is not None and not (cancel is not None and cancel.cancelled):
-            batch, futures = pending
-            pending = submit(decoder)
-            yield batch, [future.result() for future in futures]
+        def top_up() -> None:
+            limit = max(1, min(size, max_pixels // max(last_pixels, 1)))
+            while len(ahead) < limit and (job := next(source, None)) is not None:
+                ahead.append((job, decoder.submit(decode_for_analysis, job.path)))
+
+        top_up()
+        while ahead and not (cancel is not None and cancel.cancelled):
+            batch: list[J] = []
+            decoded: list[Decoded] = []
+            held = 0
+            # Whether the next photo fits is first judged by the last one's size, so a full
+            # batch goes without waiting for a photo that is still decoding.
+            while ahead and len(batch) < size and (not batch or held + last_pixels <= max_pixels):
+                item = ahead[0][1].result()
+                if batch and held + _pixels(item) > max_pixels:
+                    break
+                batch.append(ahead.popleft()[0])
+                decoded.append(item)
+                held += _pixels(item)
+                last_pixels = _pixels(item) or last_pixels
+                top_up()
+            yield batch, decoded
