@@ -29,7 +29,7 @@ from albumtag.io.errors import FileUnreadableError, PhotoError
 from albumtag.library.database import Library
 from albumtag.library.errors import LibraryFullError, disk_full_message, is_disk_full
 from albumtag.library.schema import Photo, PhotoStage, StageStatus, utcnow
-from albumtag.runtime.heap import release_free_memory
+from albumtag.runtime.heap import map_large_blocks, release_free_memory
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -143,6 +143,7 @@ class Pipeline:
 
     def run(self) -> RunSummary:
         summary = RunSummary()
+        map_large_blocks()  # a batch's photos and activations go back to the system when freed
         with self.library.writer():
             for stage in self.stages:
                 if self.cancel.cancelled:
