@@ -3,12 +3,8 @@ adapts the library's open-set calibration, and Cancel leaves the library as it w
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from albumtag.app.importer import import_folders
 from albumtag.gui.main_window import MainWindow
 from albumtag.library.database import Library
 from albumtag.library.library_info import stored_open_set_tail
@@ -16,14 +12,9 @@ from albumtag.recognize.open_set import library_or_shipped_tail
 
 
 @pytest.fixture
-def group_library(tmp_path: Path, shared_data: Path, library: Library) -> Library:
+def group_library(friends_library: Library) -> Library:
     """The five group photos: faces seen together are different people (44 pairs)."""
-    folder = tmp_path / "Friends"
-    folder.mkdir()
-    for i in range(1, 6):
-        shutil.copy(shared_data / "group-bbt" / "examples" / "images" / f"bbt{i}.jpg", folder)
-    import_folders(library, [folder])
-    return library
+    return friends_library
 
 
 @pytest.fixture
