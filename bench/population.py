@@ -5,13 +5,14 @@
 
 The library holds, at once, every face of: faces-pins-dev (25 people), faces-crops-dev (12), the
 LFW held-out people with 10+ photos (74) with 1,000 held-out strangers (one photo each), and
-LFW's training half's 40 most-photographed people with 1,000 of its strangers. The faces are
+LFW's training half's 40 most-photographed people with 1,000 of its strangers (LFW people also
+in pins-dev or crops-dev are left out of the populations: ``population_photos``). The faces are
 ``bench/album_grouping.py``'s cache (``.cache/bench/album_grouping/``; the held-out people
 ranked 41-74, outside that bench's pool, are cached here the same way on first use).
 
-Two populations of that library: ``choose`` (LFW training half's 40, pins-dev-a's 11; every
+Two populations of that library: ``choose`` (LFW training half's 37, pins-dev-a's 11; every
 choice of a variant's settings is made here, with ``--choose``) and ``report`` (LFW held-out
-74, pins-dev-b's 14, crops-dev's 12; only printed). Each photo is its largest face. Printed
+73, pins-dev-b's 14, crops-dev's 12; only printed). Each photo is its largest face. Printed
 per variant, over the population's people together:
 - ``1-shot`` / ``5-shot`` / ``20-shot``: ``evaluation.metrics.kshot_accuracy``'s
   identification with 1 / 5 / 20 confirmed photos per person (5 draws; 20: people with more
