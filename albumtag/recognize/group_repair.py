@@ -279,16 +279,18 @@ def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     if not groups or len(lone) == 0:
         return result
     names = list(groups)
-    references = {name: _reference_distances(vectors[groups[name]], sample) for name in names}
-    typical = {name: float(np.median(np.nanmedian(d, axis=1))) for name, (d, _) in references.items()}
     means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
     _, nearest = knn(build_index(means), vectors[lone], ADOPT_CANDIDATES)
     ratios = np.full(nearest.shape, np.inf)
+    # Only the groups some lone face may join pay for their spread: an incremental run's few
+    # new faces come near few of a large library's groups.
     for candidate in np.unique(nearest[nearest >= 0]).tolist():
         rows, slots = np.nonzero(nearest == candidate)
-        name = names[candidate]
-        others = vectors[groups[name][references[name][1]]].astype(np.float64)
-        ratios[rows, slots] = np.median(cdist(vectors[lone[rows]].astype(np.float64), others), axis=1) / typical[name]
+        group = groups[names[candidate]]
+        distances, references = _reference_distances(vectors[group], sample)
+        typical = float(np.median(np.nanmedian(distances, axis=1)))
+        others = vectors[group[references]].astype(np.float64)
+        ratios[rows, slots] = np.median(cdist(vectors[lone[rows]].astype(np.float64), others), axis=1) / typical
     order = np.argsort(ratios, axis=1)
     ranked = np.take_along_axis(ratios, order, axis=1)
     second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(lone), np.inf)
