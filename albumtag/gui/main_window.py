@@ -250,21 +250,21 @@ class MainWindow(MainWindowView):
             self.start_import([Path(folder)])
 
     def start_import(self, folders: list[Path], album_name: str | None = None) -> None:
-        pause = CancelToken()
-        self._start(lambda progress, cancel: import_folders(
-            self.library, folders, album_name, progress, cancel, settings=self.settings, pause=pause), pause=pause)
+        self._start_pipeline(import_folders, folders, album_name, done="Import finished.")
 
     def start_rescan(self) -> None:
-        pause = CancelToken()
-        self._start(lambda progress, cancel: rescan(self.library, progress, cancel, settings=self.settings,
-                                                    pause=pause),
-                    on_finished=partial(self._import_finished, done="Rescan finished."), pause=pause)
+        self._start_pipeline(rescan, done="Rescan finished.")
 
     def resume_background(self) -> None:
+        self._start_pipeline(resume_background, done="Finding people finished.")
+
+    def _start_pipeline(self, run: Callable[..., ImportReport], *args: object, done: str) -> None:
+        """``run(library, *args, progress, cancel, settings=, pause=)`` (an import, rescan or
+        resume) on the worker thread, with Pause for its background pass."""
         pause = CancelToken()
-        self._start(lambda progress, cancel: resume_background(
-            self.library, progress, cancel, settings=self.settings, pause=pause),
-            on_finished=partial(self._import_finished, done="Finding people finished."), pause=pause)
+        self._start(lambda progress, cancel: run(self.library, *args, progress, cancel, settings=self.settings,
+                                                 pause=pause),
+                    on_finished=partial(self._import_finished, done=done), pause=pause)
 
     def _start(self, job: Job, on_finished: Callable[[object], None] | None = None,
                on_failed: Callable[[str], None] | None = None, pause: CancelToken | None = None) -> None:
