@@ -207,8 +207,12 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),
         summary = GroupingSummary(faces=int(instances.has_face.sum()))
         if summary.faces == 0:
             return summary
-        new = (None if full else _new_instances(session, instances) if since is None
-               else instances.instance_ids > since)
+        if full:
+            new = None
+        elif since is not None:
+            new = instances.instance_ids > since
+        else:
+            new = _new_instances(session, instances)
         if new is None or new.any():
             labels = group_labels(instances, _forbidden(session, instances), params, new, limits)
             _write(session, instances, labels, summary, params.min_group)
