@@ -15,6 +15,7 @@ from albumtag.embed.body_parts import BODY_FEATURE, PART_FEATURE_PREFIX
 from albumtag.library.database import Library
 from albumtag.library.schema import Feature, ModelVersion, PersonInstance, Photo, PhotoStage
 from albumtag.library.vectors import from_blob
+from albumtag.vision.person_detector import PersonDetector
 from trainer.bodies.evaluate import back_view_photo
 
 
@@ -81,3 +82,27 @@ def test_a_second_run_replaces_body_features(library: Library, shared_data: Path
         assert session.scalar(select(func.count()).select_from(Feature)) == before
         kinds = session.scalars(select(Feature.kind).where(Feature.kind == BODY_FEATURE)).all()
         assert len(kinds) == len(_instances(library, "bbt1.jpg")) == 4
+
+
+def test_photos_whose_faces_fill_the_frame_skip_the_person_detector(
+        library: Library, shared_data: Path, tmp_path: Path, monkeypatch) -> None:
+    """A 112 px face crop has no body beyond its face: it is not decoded for the bodies stage,
+    the detector runs only on the photo framed to the shoulders, and the crop's face keeps
+    the rule's body box without a body descriptor."""
+    album = tmp_path / "album"
+    album.mkdir()
+    shutil.copy(shared_data / "faces-crops-dev/Hugh_Laurie/3358.png", album / "crop.png")
+    shutil.copy(shared_data / "faces-lfw/Aaron_Sorkin/Aaron_Sorkin_0001.jpg", album / "shoulders.jpg")
+    seen: list[tuple[int, int]] = []
+    detect = PersonDetector.detect
+    monkeypatch.setattr(PersonDetector, "detect",
+                        lambda self, image: seen.append(image.shape[:2]) or detect(self, image))
+    assert import_folders(library, [album]).run.stages["bodies"].done == 2
+    assert seen == [(250, 250)], "only the LFW photo went through the person detector"
+
+    (crop,) = _instances(library, "crop.png")
+    assert crop.face_x1 is not None and crop.body_score is None and crop.keypoints is None
+    assert 0 <= crop.body_x1 < crop.face_x2 and crop.body_y2 <= 112, "the rule's box, clipped to the photo"
+    assert set(_features(library, crop.id)) == {"face"}
+    shoulders = [i for i in _instances(library, "shoulders.jpg") if i.face_x1 is not None]
+    assert len(shoulders) == 1 and BODY_FEATURE in _features(library, shoulders[0].id)

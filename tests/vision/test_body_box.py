@@ -89,3 +89,16 @@ def test_group_photos_link_each_face_to_its_own_body() -> None:
                 paired += 1
         total += len(face_boxes)
     assert total == 33 and paired >= 29
+
+
+def test_a_face_fills_the_frame_when_little_of_its_body_box_is_in_the_photo() -> None:
+    rule = load_rule()
+    crop = np.array([[16, 2, 96, 109]], dtype=np.float64)  # a 112 px face crop's face
+    shoulders = np.array([[79, 64, 171, 186]], dtype=np.float64)  # an LFW photo's: 250 px, to the shoulders
+    assert rule.body_beyond_face(crop, 112, 112)[0] < 0.5
+    assert rule.body_beyond_face(shoulders, 250, 250)[0] > 1.5
+    assert rule.fills_frame(crop, 112, 112)
+    assert not rule.fills_frame(shoulders, 250, 250)
+    assert not rule.fills_frame(crop, 1000, 112), "a tall photo shows the body below"
+    assert not rule.fills_frame(np.zeros((0, 4)), 112, 112), "no face: a body may still be there"
+    assert not rule.fills_frame(np.concatenate([crop, [[5, 5, 10, 10]]]), 112, 112), "every face must fill it"

@@ -10,6 +10,10 @@ of the whole body box, and for a detected body one ``part:<type>`` feature per p
 that fires on its pose, each from the type's aligned crop. The body CNN runs once per photo
 over all of its crops. ``locate``, ``crops`` and ``describe`` are the three steps, public so
 that ``bench/stage_timing.py`` can time each.
+
+A photo whose faces fill the frame (a tight face crop, a close-up: ``BodyBoxRule.fills_frame``)
+is not decoded here at all: there is no body beyond the faces to detect or describe, and each
+face keeps the box the rule derives.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 import cv2
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
@@ -36,8 +41,9 @@ from albumtag.embed.body_descriptor import (
 )
 from albumtag.embed.body_parts import BODY_FEATURE, PART_FEATURE_PREFIX, part_feature
 from albumtag.io.photo_batches import prefetched_batches
+from albumtag.library.features import replace_features
 from albumtag.library.model_versions import model_version_id
-from albumtag.library.schema import Album, AssignedBy, Feature, PersonInstance, Photo
+from albumtag.library.schema import Album, AssignedBy, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
 from albumtag.vision.body_box import Bodies, load_rule, person_instances
@@ -57,6 +63,7 @@ class BodyJob:
     photo_id: int
     path: str
     faces: tuple[tuple[int, Box], ...]  # (instance id, face box in original pixels)
+    size: tuple[int, int] | None = None  # (height, width) as displayed, when the decode stage knows it
 
 
 @dataclass(frozen=True)
@@ -117,15 +124,41 @@ class BodyStage(Stage[BodyJob, BodyResult]):
         for inst in session.scalars(select(PersonInstance).where(PersonInstance.photo_id.in_(photo_ids),
                                                                  PersonInstance.face_x1.is_not(None))):
             faces[inst.photo_id].append((inst.id, (inst.face_x1, inst.face_y1, inst.face_x2, inst.face_y2)))
-        rows = session.execute(select(Photo.id, Photo.relpath, Album.root).join(Album)
-                               .where(Photo.id.in_(photo_ids)).order_by(Photo.id))
-        return [BodyJob(pid, str(Path(root) / rel), tuple(faces[pid])) for pid, rel, root in rows]
+        rows = session.execute(select(Photo.id, Photo.relpath, Album.root, Photo.height, Photo.width)
+                               .join(Album).where(Photo.id.in_(photo_ids)).order_by(Photo.id))
+        return [BodyJob(pid, str(Path(root) / rel), tuple(faces[pid]), (height, width) if height and width else None)
+                for pid, rel, root, height, width in rows]
 
     def process(self, jobs: Iterable[BodyJob], cancel: CancelToken
                 ) -> Iterator[tuple[BodyJob, BodyResult | Exception]]:
-        for batch, decoded in prefetched_batches(jobs, PHOTOS_PER_BATCH, cancel):
-            for job, item in zip(batch, decoded):
-                yield job, item if isinstance(item, Exception) else self._analyse(job, *item)
+        """Photos whose faces fill the frame are answered without pixels; runs of the others
+        are decoded ahead and analysed."""
+        for framed, run in groupby(jobs, key=self.fills_frame):
+            if framed:
+                for job in run:
+                    if cancel.cancelled:
+                        return
+                    yield job, self._face_only(job)
+                continue
+            for batch, decoded in prefetched_batches(run, PHOTOS_PER_BATCH, cancel):
+                for job, item in zip(batch, decoded):
+                    yield job, item if isinstance(item, Exception) else self._analyse(job, *item)
+            if cancel.cancelled:
+                return
+
+    def fills_frame(self, job: BodyJob) -> bool:
+        """Whether the photo's faces fill it (``BodyBoxRule.fills_frame``): a tight crop or a
+        close-up has no body to find or describe beyond its faces, and the person detector
+        (most of this stage's cost) would only find those faces again."""
+        return job.size is not None and self.rule.fills_frame(
+            np.array([box for _, box in job.faces], dtype=np.float64).reshape(-1, 4), *job.size)
+
+    def _face_only(self, job: BodyJob) -> BodyResult:
+        """Each face's instance with the body box the rule derives, and no body features."""
+        height, width = job.size or (0, 0)
+        return BodyResult([BodyRecord(instance_id=instance_id, score=None, keypoints=None, features={},
+                                      box=tuple(float(v) for v in self.rule.body_box(np.array(box), height, width)))
+                           for instance_id, box in job.faces])
 
     def _analyse(self, job: BodyJob, scale: float, image: np.ndarray) -> BodyResult:
         """Detect, match and describe in working pixels; report in original pixels."""
@@ -183,26 +216,14 @@ class BodyStage(Stage[BodyJob, BodyResult]):
             self._model_ids[model] = model_version_id(session, *model, self.descriptor.entry.sha256)
         return self._model_ids[model]
 
-    def _store_features(self, session: Session, instance_id: int, features: dict[str, np.ndarray]) -> None:
-        """Replace the instance's body and part features (its face feature stays)."""
-        for old in session.scalars(select(Feature).where(
-                Feature.instance_id == instance_id,
-                (Feature.kind == BODY_FEATURE) | Feature.kind.startswith(PART_FEATURE_PREFIX))):
-            session.delete(old)
-        session.flush()  # the unique (instance, kind) must be free before the new rows go in
-        for kind, vector in features.items():
-            session.add(Feature(instance_id=instance_id, kind=kind,
-                                model_version_id=self._model_id(session, kind),
-                                vector=to_blob(vector), norm=float(np.linalg.norm(vector))))
-
     def store(self, session: Session, job: BodyJob, result: BodyResult) -> None:
-        stale = session.scalars(select(PersonInstance).where(
-            PersonInstance.photo_id == job.photo_id, PersonInstance.face_x1.is_(None),
-            PersonInstance.assigned_by.is_(None) | (PersonInstance.assigned_by == AssignedBy.MODEL)))
-        for instance in stale:  # earlier body-only detections; a person's decisions are kept
-            session.delete(instance)
+        instances = {i.id: i for i in session.scalars(select(PersonInstance).where(
+            PersonInstance.photo_id == job.photo_id).options(selectinload(PersonInstance.features)))}
+        for instance in instances.values():  # earlier body-only detections; a person's decisions are kept
+            if instance.face_x1 is None and instance.assigned_by in (None, AssignedBy.MODEL):
+                session.delete(instance)
         for record in result.people:
-            instance = (session.get(PersonInstance, record.instance_id) if record.instance_id is not None
+            instance = (instances.get(record.instance_id) if record.instance_id is not None
                         else PersonInstance(photo_id=job.photo_id, quality=record.score or 0.0))
             if instance is None:
                 continue
@@ -210,9 +231,15 @@ class BodyStage(Stage[BodyJob, BodyResult]):
             instance.body_score = record.score
             instance.keypoints = to_blob(record.keypoints) if record.keypoints is not None else None
             session.add(instance)
-            session.flush()
-            self._store_features(session, instance.id, record.features)
+            replace_features(instance, _is_body_kind,
+                             {kind: (self._model_id(session, kind), vector)
+                              for kind, vector in record.features.items()})
         mark_stage(session, job.photo_id, self.name, self.version)
+
+
+def _is_body_kind(kind: str) -> bool:
+    """The feature kinds this stage writes (an instance's face feature is the faces stage's)."""
+    return kind == BODY_FEATURE or kind.startswith(PART_FEATURE_PREFIX)
 
 
 def pose_agrees(keypoints: np.ndarray, face_box: Box | None) -> bool:
