@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, and_, delete, exists, select
+from sqlalchemy import Select, and_, delete, event, exists, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from albumtag.app.progress import CancelToken, ProgressCallback, StageTimer, ignore_progress
@@ -46,13 +47,36 @@ def failure_reason(error: BaseException) -> str:
     return f"unexpected error: {type(error).__name__}: {error}"
 
 
+_MARKS = "albumtag.stage_marks"  # session.info key: stage outcomes this transaction will write
+_UPSERT = sqlite_insert(PhotoStage.__table__)
+_UPSERT = _UPSERT.on_conflict_do_update(
+    index_elements=["photo_id", "stage"],
+    set_={name: _UPSERT.excluded[name] for name in ("version", "status", "error", "updated_at")})
+
+
 def mark_stage(session: Session, photo_id: int, stage: str, version: str,
                error: str | None = None, warning: str | None = None) -> None:
     """Record a stage's outcome: failed with ``error``, or done, with a ``warning`` when
-    something was wrong that did not stop it (kept in the same column, listed under Errors)."""
-    session.merge(PhotoStage(
-        photo_id=photo_id, stage=stage, version=version,
-        status=StageStatus.FAILED if error else StageStatus.DONE, error=error or warning, updated_at=utcnow()))
+    something was wrong that did not stop it (kept in the same column, listed under Errors).
+
+    The outcomes are written together when the session commits (``_write_marks``), in one
+    upsert: an ORM merge per photo loaded the row and flushed the session first, and that
+    was a third of what storing a small photo's results cost."""
+    session.info.setdefault(_MARKS, []).append({
+        "photo_id": photo_id, "stage": stage, "version": version, "error": error or warning,
+        "status": StageStatus.FAILED if error else StageStatus.DONE, "updated_at": utcnow()})
+
+
+@event.listens_for(Session, "before_commit")
+def _write_marks(session: Session) -> None:
+    if rows := session.info.pop(_MARKS, None):
+        session.execute(_UPSERT, rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_marks(session: Session) -> None:
+    """A rolled-back transaction records no outcome: its results are gone too."""
+    session.info.pop(_MARKS, None)
 
 
 def reset_stages(session: Session, photo_id: int, keep: Sequence[str] = ()) -> None:

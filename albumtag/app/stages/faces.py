@@ -22,8 +22,9 @@ from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
 from albumtag.embed.face_analysis import PHOTOS_PER_BATCH, AnalysedFace, FaceAnalysis
 from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.library.features import replace_features
 from albumtag.library.model_versions import model_version_id
-from albumtag.library.schema import CONFIRMED_BY, Album, Feature, PersonInstance, Photo
+from albumtag.library.schema import CONFIRMED_BY, Album, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
 from albumtag.runtime.providers import Device
 from albumtag.vision.boxes import iou_matrix
@@ -109,8 +110,7 @@ class FaceStage(Stage[FaceJob, FaceResult]):
             instance = matched.get(index) or PersonInstance(photo_id=job.photo_id)
             _apply_face(instance, face)
             session.add(instance)
-            session.flush()
-            _store_feature(session, instance.id, model_id, face.descriptor)
+            replace_features(instance, FACE_FEATURE.__eq__, {FACE_FEATURE: (model_id, face.descriptor)})
         mark_stage(session, job.photo_id, self.name, self.version)
 
     @staticmethod
@@ -132,12 +132,3 @@ def _apply_face(instance: PersonInstance, face: FaceRecord) -> None:
     instance.face_score = face.score
     instance.quality = face.quality
 
-
-def _store_feature(session: Session, instance_id: int, model_id: int, vector: np.ndarray) -> None:
-    feature = session.scalar(select(Feature).where(Feature.instance_id == instance_id,
-                                                   Feature.kind == FACE_FEATURE))
-    feature = feature or Feature(instance_id=instance_id, kind=FACE_FEATURE)
-    feature.model_version_id = model_id
-    feature.vector = to_blob(vector)
-    feature.norm = float(np.linalg.norm(vector))
-    session.add(feature)

@@ -1,0 +1,34 @@
+"""Writing an instance's stored descriptors through its ``features`` collection.
+
+Each stage owns some feature kinds (faces: ``face``; bodies: ``body`` and ``part:*``) and
+replaces exactly those. Rows of a kind that stays are updated in place and only vanished kinds
+are deleted, so one flush never holds an (instance, kind) pair twice, and a stage need not
+flush between deleting old rows and adding new ones (three round trips a face, before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from albumtag.library.schema import Feature, PersonInstance
+from albumtag.library.vectors import to_blob
+
+
+def replace_features(instance: PersonInstance, owned: Callable[[str], bool],
+                     vectors: dict[str, tuple[int, np.ndarray]]) -> None:
+    """Make the instance's features of the kinds ``owned`` accepts exactly ``vectors``:
+    kind -> (model version id, descriptor). A new instance's collection is empty without a query."""
+    current = {feature.kind: feature for feature in instance.features if owned(feature.kind)}
+    for kind, feature in current.items():
+        if kind not in vectors:
+            instance.features.remove(feature)  # delete-orphan: the row goes at the flush
+    for kind, (model_id, vector) in vectors.items():
+        feature = current.get(kind)
+        if feature is None:
+            feature = Feature(kind=kind)
+            instance.features.append(feature)
+        feature.model_version_id = model_id
+        feature.vector = to_blob(vector)
+        feature.norm = float(np.linalg.norm(vector))
