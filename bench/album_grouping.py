@@ -85,6 +85,9 @@ VARIANTS = {
     "no-cannot-link": dataclasses.replace(APP, min_conflicts=0),
     # the rules as at 209dece, before evict_far_faces and join_lone_faces
     "no-evict": dataclasses.replace(APP, evict_ratio=0.0, adopt_ratio=0.0),
+    # a face's nearest members weighed against the unclaimed faces around it (GroupingParams.near_ratio):
+    # fewer strangers in family groups, but F1 lost on crops-dev and on sets without strangers
+    "near": dataclasses.replace(APP, near_ratio=1.1, near_margin=1.15),
 }
 
 

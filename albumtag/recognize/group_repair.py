@@ -45,6 +45,7 @@ JOIN_CANDIDATES = 10  # groups whose means are nearest a stray's, among which it
 EVICT_NEIGHBOURS = 10
 MIXED_SHARE = 0.3
 ADOPT_CANDIDATES = 3  # groups whose means are nearest a lone face, among which join_lone_faces chooses
+NEAR_MEMBERS = 3  # a face's nearest members, whose mean distance it is measured by beside its median
 
 
 def average_linkage_pieces(vectors: np.ndarray, radius: float | None = None, sample: int = SPLIT_SAMPLE,
@@ -210,7 +211,8 @@ def _close_pairs(vectors: np.ndarray, groups: dict[int, np.ndarray], movable: np
 
 
 def evict_far_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
-                    mixed_ratio: float, min_size: int, sample: int = SPLIT_SAMPLE) -> np.ndarray:
+                    mixed_ratio: float, min_size: int, sample: int = SPLIT_SAMPLE,
+                    near_ratio: float = 0.0, near_margin: float = 1.0) -> np.ndarray:
     """Each movable face of a group of ``min_size``+ faces whose median distance to the other
     members is over ``ratio`` times the group's typical one (the median of those medians)
     leaves the group, alone; so does one over ``mixed_ratio`` times it whose own nearest faces
@@ -222,25 +224,41 @@ def evict_far_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     ethnicity close, so a tight group can gather many) do not move the yardstick they are
     measured by while fewer than half. The far ones leave first and the test is repeated on
     the faces left, as the group tightens once its farthest strangers are gone. Past
-    ``sample`` faces the medians are taken over an evenly spaced sample of members."""
+    ``sample`` faces the medians are taken over an evenly spaced sample of members.
+
+    With ``near_ratio`` (off at 0), a movable face whose mean distance to its ``NEAR_MEMBERS``
+    nearest members is over ``near_ratio`` times the group's typical one also leaves when as
+    many unclaimed faces (alone, or in groups under ``min_size``) lie within ``near_margin``
+    times that distance (``GroupingParams.near_ratio``: fewer strangers in family groups, but
+    a person's own strays count as unclaimed too, and it split members off on held-out sets)."""
     result = labels.copy()
     leaving, doubtful = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    near_doubtful, near_members = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
     for group in members_by_label(labels).values():
         if len(group) < min_size or not movable[group].any():
             continue
-        ratios, kept = _distance_ratios(vectors[group], movable[group], ratio, sample)
+        ratios, kept, near = _distance_ratios(vectors[group], movable[group], ratio, sample)
         leaving.append(group[~kept])
         doubtful.append(group[kept & movable[group] & (ratios > mixed_ratio)])
+        if near_ratio > 0:
+            lonely = kept & movable[group] & (near / np.median(near[kept]) > near_ratio)
+            near_doubtful.append(group[lonely])
+            near_members.append(near[lonely])
     fresh = _leave_alone(result, np.concatenate(leaving), _first_fresh(labels))
     doubtful_rows = np.concatenate(doubtful)
-    _leave_alone(result, doubtful_rows[_outside_share(vectors, result, doubtful_rows) >= MIXED_SHARE], fresh)
+    near_rows = np.concatenate(near_doubtful)
+    outsiders = _nearest_outsiders(vectors, near_rows, _unclaimed(result, min_size))
+    mixed = doubtful_rows[_outside_share(vectors, result, doubtful_rows) >= MIXED_SHARE]
+    among_unclaimed = near_rows[outsiders < near_margin * np.concatenate(near_members)]
+    _leave_alone(result, np.concatenate([mixed, np.setdiff1d(among_unclaimed, mixed)]), fresh)
     return result
 
 
 def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
-                     sample: int) -> tuple[np.ndarray, np.ndarray]:
+                     sample: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``evict_far_faces`` for one group: each face's median distance to the members kept,
-    over the typical one, and which are kept (those over ``ratio`` leave, repeatedly)."""
+    over the typical one, and which are kept (those over ``ratio`` leave, repeatedly); then
+    each face's mean distance to its ``NEAR_MEMBERS`` nearest members kept, over the typical one."""
     distances, references = _reference_distances(vectors, sample)
     kept = np.ones(len(vectors), dtype=bool)
     for _ in range(SPLIT_ROUNDS):
@@ -250,7 +268,14 @@ def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
         if not far.any():
             break
         kept &= ~far
-    return ratios, kept
+    return ratios, kept, _near_distances(distances[:, kept[references]])
+
+
+def _near_distances(distances: np.ndarray) -> np.ndarray:
+    """Per row, the mean of its ``NEAR_MEMBERS`` smallest distances (NaN, a face to itself,
+    ignored)."""
+    k = max(1, min(NEAR_MEMBERS, distances.shape[1] - 1))
+    return np.partition(np.nan_to_num(distances, nan=np.inf), k - 1, axis=1)[:, :k].mean(axis=1)
 
 
 def _reference_distances(vectors: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray]:
@@ -263,14 +288,16 @@ def _reference_distances(vectors: np.ndarray, sample: int) -> tuple[np.ndarray, 
 
 
 def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
-                    min_size: int, sample: int = SPLIT_SAMPLE) -> np.ndarray:
+                    min_size: int, sample: int = SPLIT_SAMPLE, near_ratio: float = 0.0,
+                    near_margin: float = 1.0) -> np.ndarray:
     """The counterpart of ``evict_far_faces``: each movable face that is alone joins a group
     of ``min_size``+ faces it is about as close to as the members are to each other (its
     median distance to them at most ``ratio`` times the group's typical one), when no other
     of the ``ADOPT_CANDIDATES`` groups whose means are nearest it is that close and fewer
     than ``MIXED_SHARE`` of its nearest faces are outside the group. A much-photographed
     person's face whose single distances all missed chinese whispers' radius is still
-    within their spread, which a fixed radius cannot see."""
+    within their spread, which a fixed radius cannot see. With ``near_ratio``, a face that
+    ``evict_far_faces`` would send away from the group by its nearest members does not join it."""
     members = members_by_label(labels)
     groups = {label: nodes for label, nodes in members.items() if len(nodes) >= min_size}
     lone = np.array([nodes[0] for nodes in members.values() if len(nodes) == 1 and movable[nodes[0]]],
@@ -282,6 +309,8 @@ def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
     _, nearest = knn(build_index(means), vectors[lone], ADOPT_CANDIDATES)
     ratios = np.full(nearest.shape, np.inf)
+    nears = np.zeros(nearest.shape)  # mean distance to the NEAR_MEMBERS nearest members, over the typical one
+    near_abs = np.zeros(nearest.shape)
     # Only the groups some lone face may join pay for their spread: an incremental run's few
     # new faces come near few of a large library's groups.
     for candidate in np.unique(nearest[nearest >= 0]).tolist():
@@ -290,7 +319,11 @@ def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
         distances, references = _reference_distances(vectors[group], sample)
         typical = float(np.median(np.nanmedian(distances, axis=1)))
         others = vectors[group[references]].astype(np.float64)
-        ratios[rows, slots] = np.median(cdist(vectors[lone[rows]].astype(np.float64), others), axis=1) / typical
+        to_members = cdist(vectors[lone[rows]].astype(np.float64), others)
+        ratios[rows, slots] = np.median(to_members, axis=1) / typical
+        if near_ratio > 0:
+            near_abs[rows, slots] = _near_distances(to_members)
+            nears[rows, slots] = near_abs[rows, slots] / float(np.median(_near_distances(distances)))
     order = np.argsort(ratios, axis=1)
     ranked = np.take_along_axis(ratios, order, axis=1)
     second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(lone), np.inf)
@@ -298,6 +331,12 @@ def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     faces = lone[chosen]
     targets = np.array([names[c] for c in nearest[chosen, order[chosen, 0]].tolist()], dtype=np.int64)
     joining = _outside_share(vectors, labels, faces, targets) < MIXED_SHARE
+    if near_ratio > 0:
+        near_first = np.take_along_axis(nears, order[:, :1], axis=1)[chosen, 0]
+        near_first_abs = np.take_along_axis(near_abs, order[:, :1], axis=1)[chosen, 0]
+        doubtful = np.flatnonzero(joining & (near_first > near_ratio))
+        outsiders = _nearest_outsiders(vectors, faces[doubtful], _unclaimed(labels, min_size))
+        joining[doubtful[outsiders < near_margin * near_first_abs[doubtful]]] = False
     result[faces[joining]] = targets[joining]
     return result
 
@@ -313,6 +352,27 @@ def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray,
     others = (nearest >= 0) & (nearest != rows[:, None])
     outside = others & (labels[np.maximum(nearest, 0)] != owners[:, None])
     return outside.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
+
+
+def _nearest_outsiders(vectors: np.ndarray, rows: np.ndarray, unclaimed: np.ndarray,
+                       search: int = 2 * EVICT_NEIGHBOURS) -> np.ndarray:
+    """For each of ``rows`` (faces of groups of ``min_size``+, or lone faces), the mean distance
+    to its ``NEAR_MEMBERS`` nearest ``unclaimed`` faces other than itself; inf where its
+    ``search`` nearest faces hold fewer."""
+    if len(rows) == 0:
+        return np.zeros(0)
+    distances, nearest = knn(build_index(vectors), vectors[rows], search + 1)
+    outside = (nearest >= 0) & (nearest != rows[:, None]) & unclaimed[np.maximum(nearest, 0)]
+    ranks = np.cumsum(outside, axis=1)
+    taken = outside & (ranks <= NEAR_MEMBERS)
+    total = np.where(taken, distances, 0.0).sum(axis=1)
+    return np.where(taken.sum(axis=1) >= NEAR_MEMBERS, total / NEAR_MEMBERS, np.inf)
+
+
+def _unclaimed(labels: np.ndarray, min_size: int) -> np.ndarray:
+    """Per face, whether its group holds fewer than ``min_size`` faces."""
+    _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    return counts[inverse] < min_size
 
 
 def _leave_alone(result: np.ndarray, rows: np.ndarray, fresh: int) -> int:

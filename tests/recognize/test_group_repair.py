@@ -160,3 +160,27 @@ def test_a_face_far_from_a_tight_group_leaves_it_unless_confirmed_and_a_close_lo
     joined = join_lone_faces(vectors, evicted, movable, ratio=1.25, min_size=5)
     assert joined[32] == 4, "a lone face within the group's spread joins it"
     assert joined[33] == evicted[33] and joined[30] == evicted[30], "faces far from it stay alone"
+
+
+
+def test_with_near_ratio_a_face_nearer_lone_faces_than_its_members_leaves_the_group() -> None:
+    """The opt-in nearest-members rule (``near_ratio``, not shipped): a face on a group's edge,
+    its median distance to the members ordinary, whose nearest members are farther than the
+    lone faces beyond it leaves the group; without the rule it stays, and the members stay
+    either way."""
+    rng = np.random.default_rng(7)
+    a, _ = _centres(1.0)
+    edge = a.copy()
+    edge[1] = 0.1  # median distance to the members 1.2 times theirs: no eviction rule before sends it away
+    beyond = a.copy()
+    beyond[1] = 0.16
+    vectors = np.vstack([_blob(rng, a, 30), edge, _blob(rng, beyond, 3, spread=0.01)]).astype(np.float32)
+    labels = np.array([4] * 31 + [-32, -33, -34])
+    movable = np.ones(34, dtype=bool)
+    kept = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5)
+    assert np.array_equal(kept, labels), "without the rule the edge face stays"
+    evicted = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5,
+                              near_ratio=1.1, near_margin=1.15)
+    assert np.all(evicted[:30] == 4), "the members stay"
+    assert evicted[30] < 0 and evicted[30] not in evicted[np.arange(34) != 30], "the edge face is alone"
+    assert np.array_equal(evicted[31:], labels[31:]), "the lone faces stay as they were"
