@@ -8,7 +8,12 @@ The app's faces stage, ``albumtag.evaluation.face_system`` and the face head's t
 - ``describe``: whether the descriptor runs (the face-head data only wants the chips, which its
   torch port of the ResNet reads);
 - the photos per batch, the device, and ``seconds``, where detection and description time
-  are added up for benchmarks.
+  are added up for benchmarks;
+- ``streams``: how many batches are analysed at once, each on a thread of its own
+  (``analysis_streams``). MTCNN's graphs on a small photo are tiny and much of its time is
+  Python between them, so one batch cannot keep two cores busy; onnxruntime sessions may run
+  from several threads at once, sharing their intra-op threads, so a large photo's graphs
+  still spread over every core.
 
 Photos are decoded at working resolution (``albumtag.io.photo_batches``) on a helper thread
 while the models work on the previous batch; the detector's batch step and the descriptor run
@@ -20,8 +25,11 @@ interface.
 
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +37,8 @@ import numpy as np
 
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FaceDescriptor
 from albumtag.io.errors import PhotoError
-from albumtag.io.photo_batches import Cancellable, J, prefetched_batches
+from albumtag.io.photo_batches import BATCH_PIXELS, Cancellable, J, decoded_pixels, prefetched_batches
+from albumtag.runtime.inference_model import uses_cuda
 from albumtag.runtime.providers import Device
 from albumtag.vision.align import face_chip, load_template
 from albumtag.vision.face_detection import FaceDetection, FaceDetector
@@ -40,6 +49,12 @@ PHOTOS_PER_BATCH = 8  # photos decoded, detected and described together (the fac
 Keep = Callable[[list[FaceDetection], np.ndarray], Sequence[int]]
 """Which detections of a photo (best score first) to align and describe, given the photo's
 working image: indices into the detections."""
+
+
+def analysis_streams(device: Device | str) -> int:
+    """Batches to analyse at once: two on a CPU of two cores or more, one on a GPU (which runs
+    one batch's graphs faster than a second Python thread could feed it)."""
+    return 1 if uses_cuda(device) or (os.cpu_count() or 1) < 2 else 2
 
 
 def every_face(found: list[FaceDetection], _image: np.ndarray) -> Sequence[int]:
@@ -71,7 +86,8 @@ class FaceAnalysis:
     """The detector, the alignment template and (``describe``) the descriptor, on ``device``."""
 
     def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None,
-                 describe: bool = True, detector: str = DEFAULT_DETECTOR) -> None:
+                 describe: bool = True, detector: str = DEFAULT_DETECTOR, streams: int = 1) -> None:
+        self.streams = max(1, streams)
         self.detector: FaceDetector = create_face_detector(device, models_root, detector)
         self.template = load_template(models_root)
         self.descriptor = FaceDescriptor(device, models_root) if describe else None
@@ -86,18 +102,29 @@ class FaceAnalysis:
                       cancel: Cancellable | None = None, keep: Keep = every_face,
                       seconds: dict[str, float] | None = None) -> Iterator[tuple[J, AnalysedPhoto | PhotoError]]:
         """Each job (anything with a ``path``) with its analysed photo, or the error that kept
-        it from decoding; per batch, the failed ones come first. Stops between batches once
-        ``cancel`` is cancelled."""
-        for batch, decoded in prefetched_batches(jobs, batch_size, cancel):
-            usable = [(job, item) for job, item in zip(batch, decoded) if not isinstance(item, Exception)]
-            for job, item in zip(batch, decoded):
-                if isinstance(item, Exception):
-                    yield job, item
-            if not usable:
-                continue
-            photos = self.analyse([image for _, (_, image) in usable], [scale for _, (scale, _) in usable],
-                                  keep, seconds)
-            yield from zip([job for job, _ in usable], photos)
+        it from decoding; per batch, the failed ones come first, and batches come in order.
+        Stops between batches once ``cancel`` is cancelled."""
+        with ThreadPoolExecutor(self.streams, thread_name_prefix="faces") as pool:
+            running: deque[tuple[Future, int]] = deque()
+            for batch, decoded in prefetched_batches(jobs, batch_size, cancel):
+                pixels = sum(map(decoded_pixels, decoded))
+                # A batch waits while the others under analysis hold a batch's worth of pixels:
+                # small photos go side by side, a 12 MP batch alone (memory as with one stream).
+                while running and (len(running) >= self.streams or sum(p for _, p in running) + pixels > BATCH_PIXELS):
+                    yield from running.popleft()[0].result()
+                running.append((pool.submit(self._analyse_batch, batch, decoded, keep, seconds), pixels))
+            while running:
+                yield from running.popleft()[0].result()
+
+    def _analyse_batch(self, batch: list[J], decoded: list, keep: Keep, seconds: dict[str, float] | None
+                       ) -> list[tuple[J, AnalysedPhoto | PhotoError]]:
+        usable = [(job, item) for job, item in zip(batch, decoded) if not isinstance(item, Exception)]
+        failed = [(job, item) for job, item in zip(batch, decoded) if isinstance(item, Exception)]
+        if not usable:
+            return failed
+        photos = self.analyse([image for _, (_, image) in usable], [scale for _, (scale, _) in usable],
+                              keep, seconds)
+        return failed + list(zip([job for job, _ in usable], photos))
 
     def analyse(self, images: list[np.ndarray], scales: Sequence[float] | None = None, keep: Keep = every_face,
                 seconds: dict[str, float] | None = None) -> list[AnalysedPhoto]:

@@ -60,7 +60,8 @@ def decode_for_analysis(path: str) -> Decoded:
     return header.width / image.width, to_array(image)
 
 
-def _pixels(item: Decoded) -> int:
+def decoded_pixels(item: Decoded) -> int:
+    """Pixels of one decoded photo (0 for one that failed)."""
     return 0 if isinstance(item, PhotoError) else item[1].shape[0] * item[1].shape[1]
 
 
@@ -91,11 +92,11 @@ def prefetched_batches(jobs: Iterable[J], size: int, cancel: Cancellable | None 
             # batch goes without waiting for a photo that is still decoding.
             while ahead and len(batch) < size and (not batch or held + last_pixels <= max_pixels):
                 item = ahead[0][1].result()
-                if batch and held + _pixels(item) > max_pixels:
+                if batch and held + decoded_pixels(item) > max_pixels:
                     break
                 batch.append(ahead.popleft()[0])
                 decoded.append(item)
-                held += _pixels(item)
-                last_pixels = _pixels(item) or last_pixels
+                held += decoded_pixels(item)
+                last_pixels = decoded_pixels(item) or last_pixels
                 top_up()
             yield batch, decoded

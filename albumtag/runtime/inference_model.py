@@ -15,7 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from albumtag.runtime.manifest import ModelEntry, model_entry
-from albumtag.runtime.providers import Device, describe_providers, requested_providers
+from albumtag.runtime.providers import CUDA, Device, describe_providers, requested_providers
 
 
 def default_threads() -> int:
@@ -81,6 +81,11 @@ class InferenceModel:
     @property
     def input_name(self) -> str:
         return self.session.get_inputs()[0].name
+
+
+def uses_cuda(device: Device | str, probe_model: str = "face_detector.pnet") -> bool:
+    """Whether models asked to run on ``device`` get the GPU."""
+    return CUDA in requested_providers(device, model_entry(probe_model).path())
 
 
 def device_in_use(device: Device | str, probe_model: str = "face_detector.pnet") -> str:

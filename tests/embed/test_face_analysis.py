@@ -74,3 +74,18 @@ def test_keep_and_describe_choose_among_the_same_results(analysis: FaceAnalysis,
         for face in photo.faces:
             assert face.descriptor is None
             assert np.array_equal(face.chip, every[key].faces[-1].chip)
+
+
+def test_two_streams_give_the_same_results_in_the_same_order(analysis: FaceAnalysis, jobs: list[PhotoFile]) -> None:
+    """Batches analysed side by side on two threads (the faces stage on a CPU) change nothing
+    but the speed: same photos, same order, same boxes and descriptors."""
+    one = list(analysis.analyse_files(jobs, batch_size=2))
+    two = list(FaceAnalysis("cpu", streams=2).analyse_files(jobs, batch_size=2))
+    assert [job.key for job, _ in two] == [job.key for job, _ in one]
+    for (_, a), (_, b) in zip(one, two):
+        if isinstance(a, Exception):
+            assert isinstance(b, Exception)
+            continue
+        assert [d.box for d in b.detections] == [d.box for d in a.detections]
+        for face_a, face_b in zip(a.faces, b.faces):
+            np.testing.assert_allclose(face_b.descriptor, face_a.descriptor, atol=1e-5)

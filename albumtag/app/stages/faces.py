@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
-from albumtag.embed.face_analysis import PHOTOS_PER_BATCH, AnalysedFace, FaceAnalysis
+from albumtag.embed.face_analysis import PHOTOS_PER_BATCH, AnalysedFace, FaceAnalysis, analysis_streams
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.features import replace_features
 from albumtag.library.model_versions import model_version_id
@@ -61,7 +61,7 @@ class FaceStage(Stage[FaceJob, FaceResult]):
     commit_every = 16
 
     def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None) -> None:
-        self.analysis = FaceAnalysis(device, models_root)
+        self.analysis = FaceAnalysis(device, models_root, streams=analysis_streams(device))
         self._model_ids: dict[str, int] = {}
 
     @property
