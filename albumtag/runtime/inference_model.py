@@ -83,11 +83,15 @@ class InferenceModel:
         return self.session.get_inputs()[0].name
 
 
+def _providers(device: Device | str, probe_model: str) -> list[str]:
+    return requested_providers(device, model_entry(probe_model).path())
+
+
 def uses_cuda(device: Device | str, probe_model: str = "face_detector.pnet") -> bool:
     """Whether models asked to run on ``device`` get the GPU."""
-    return CUDA in requested_providers(device, model_entry(probe_model).path())
+    return CUDA in _providers(device, probe_model)
 
 
 def device_in_use(device: Device | str, probe_model: str = "face_detector.pnet") -> str:
     """What the models run on with this setting, for Settings: "GPU (CUDA)" or "CPU"."""
-    return describe_providers(requested_providers(device, model_entry(probe_model).path()))
+    return describe_providers(_providers(device, probe_model))

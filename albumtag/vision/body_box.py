@@ -56,9 +56,8 @@ class BodyBoxRule:
         box, in face areas: what a body descriptor or the person detector could add."""
         faces = np.asarray(face_boxes, dtype=np.float64).reshape(-1, 4)
         bodies = np.clip(self.unclipped(faces), 0, [width, height, width, height])
-        face_part = np.concatenate([np.maximum(bodies[:, :2], faces[:, :2]),
-                                    np.minimum(bodies[:, 2:], faces[:, 2:])], axis=1)
-        return (_area(bodies) - _area(face_part)) / np.maximum(_area(faces), 1e-6)
+        on_face = np.diagonal(contained_fraction(bodies, faces))  # share of each body box on its own face
+        return _area(bodies) * (1 - on_face) / np.maximum(_area(faces), 1e-6)
 
     def fills_frame(self, face_boxes: np.ndarray, height: int, width: int) -> bool:
         """Whether the photo has faces and each fills the frame (``FRAMED_FACE_BEYOND``):
