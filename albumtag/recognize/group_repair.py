@@ -343,13 +343,20 @@ def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
 
 def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray,
                    owners: np.ndarray | None = None) -> np.ndarray:
-    """For each of ``rows``, the share of its ``EVICT_NEIGHBOURS`` nearest other faces whose
-    label is not its owner's (``owners``, one label per row; by default its own)."""
+    """For each of ``rows``, the share of its nearest other faces whose label is not its owner's
+    (``owners``, one label per row; by default its own). It counts as many faces as the owner's
+    group could fill, ``EVICT_NEIGHBOURS`` at most: among a group of 6 a face has 5 other
+    members, so of its 10 nearest at least 5 are outside however well it fits, and a fixed 10
+    would call every member of a small group mixed."""
     if len(rows) == 0:
         return np.zeros(0)
     owners = labels[rows] if owners is None else owners
+    values, counts = np.unique(labels, return_counts=True)
+    members = counts[np.searchsorted(values, owners)] - (labels[rows] == owners)  # others in the owner's group
+    counted = np.clip(members, 1, EVICT_NEIGHBOURS)
     _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + 1)
     others = (nearest >= 0) & (nearest != rows[:, None])
+    others &= np.cumsum(others, axis=1) <= counted[:, None]
     outside = others & (labels[np.maximum(nearest, 0)] != owners[:, None])
     return outside.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
 

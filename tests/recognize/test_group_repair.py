@@ -184,3 +184,30 @@ def test_with_near_ratio_a_face_nearer_lone_faces_than_its_members_leaves_the_gr
     assert np.all(evicted[:30] == 4), "the members stay"
     assert evicted[30] < 0 and evicted[30] not in evicted[np.arange(34) != 30], "the edge face is alone"
     assert np.array_equal(evicted[31:], labels[31:]), "the lone faces stay as they were"
+
+
+def _small_group_with_an_edge_face(rng: np.random.Generator, neighbour_at: float) -> tuple[np.ndarray, np.ndarray]:
+    """Five tight faces and one on their edge, its median distance to them about 1.4 times
+    theirs to each other (over evict_mixed_ratio, under evict_ratio), as one group of 6; and
+    another person's 10 faces ``neighbour_at`` from the edge face, in a group of their own."""
+    a, _ = _centres(1.0)
+    edge = a.copy()
+    edge[1] = 0.16
+    other = edge.copy()
+    other[2] = neighbour_at
+    vectors = np.vstack([_blob(rng, a, 5), edge, _blob(rng, other, 10)]).astype(np.float32)
+    return vectors, np.array([4] * 6 + [7] * 10)
+
+
+def test_an_edge_face_of_a_small_group_stays_when_its_nearest_faces_are_its_members() -> None:
+    """A group of 6 has 5 other members, so of any face's 10 nearest at least 5 lie outside:
+    the mixed-neighbours test counts only as many nearest faces as the group could fill (a
+    person's 1990s portrait beside five recent ones is still theirs)."""
+    vectors, labels = _small_group_with_an_edge_face(np.random.default_rng(8), neighbour_at=1.0)
+    movable = np.ones(len(labels), dtype=bool)
+    assert np.array_equal(evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5),
+                          labels)
+    vectors, labels = _small_group_with_an_edge_face(np.random.default_rng(8), neighbour_at=0.12)
+    evicted = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5)
+    assert evicted[5] < 0, "with another person nearer than its members, the edge face leaves"
+    assert np.array_equal(evicted[np.arange(16) != 5], labels[np.arange(16) != 5]), "the rest stay"
