@@ -341,6 +341,79 @@ def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     return result
 
 
+def join_small_pieces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
+                      min_size: int, sample: int = SPLIT_SAMPLE) -> np.ndarray:
+    """``join_lone_faces`` for pieces: each group of 2 to ``min_size`` - 1 movable faces joins, whole,
+    a group of ``min_size``+ faces it lies within the spread of (the median distance from its
+    faces to the members at most ``ratio`` times the group's typical one), when no other of
+    the ``ADOPT_CANDIDATES`` groups whose means are nearest its mean is that close and, on
+    average over its faces, fewer than ``MIXED_SHARE`` of their nearest faces other than the
+    piece's own are outside the group. Chinese whispers cuts a much-photographed, loosely
+    spread person into one large group and pieces of a few faces: too small for
+    ``merge_close_groups`` (their means and spreads are not steady) and too many for a lone
+    face's test, yet as close to the group as its own members are to each other. The
+    yardstick is the group's own spread, so it scales with how much the person's faces vary."""
+    members = members_by_label(labels)
+    groups = {label: nodes for label, nodes in members.items() if len(nodes) >= min_size}
+    pieces = [nodes for nodes in members.values() if 2 <= len(nodes) < min_size and movable[nodes].all()]
+    result = labels.copy()
+    if not groups or not pieces:
+        return result
+    names = list(groups)
+    means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
+    _, nearest = knn(build_index(means), np.stack([vectors[piece].mean(axis=0) for piece in pieces]),
+                     ADOPT_CANDIDATES)
+    ratios = _piece_ratios(vectors, pieces, [groups[name] for name in names], nearest, sample)
+    order = np.argsort(ratios, axis=1)
+    ranked = np.take_along_axis(ratios, order, axis=1)
+    second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(pieces), np.inf)
+    chosen = np.flatnonzero((ranked[:, 0] <= ratio) & (second > ratio)).tolist()
+    targets = [names[int(nearest[k, order[k, 0]])] for k in chosen]
+    shares = _piece_outside_shares(vectors, labels, [pieces[k] for k in chosen], targets)
+    for k, target, share in zip(chosen, targets, shares.tolist()):
+        if share < MIXED_SHARE:
+            result[pieces[k]] = target
+    return result
+
+
+def _piece_ratios(vectors: np.ndarray, pieces: list[np.ndarray], groups: list[np.ndarray], nearest: np.ndarray,
+                  sample: int) -> np.ndarray:
+    """Per piece and candidate group (``nearest``, indices into ``groups``): the median
+    distance from the piece's faces to the group's members over the group's typical one (the
+    median of its members' median distances to each other); inf where no candidate."""
+    ratios = np.full(nearest.shape, np.inf)
+    for candidate in np.unique(nearest[nearest >= 0]).tolist():
+        group = groups[candidate]
+        distances, references = _reference_distances(vectors[group], sample)
+        typical = float(np.median(np.nanmedian(distances, axis=1)))
+        others = vectors[group[references]].astype(np.float64)
+        for row, slot in zip(*np.nonzero(nearest == candidate)):
+            ratios[row, slot] = np.median(cdist(vectors[pieces[row]].astype(np.float64), others)) / typical
+    return ratios
+
+
+def _piece_outside_shares(vectors: np.ndarray, labels: np.ndarray, pieces: list[np.ndarray],
+                          owners: list[int]) -> np.ndarray:
+    """Per piece, the mean over its faces of the share of each one's nearest faces, other than
+    the piece's own, whose label is not the piece's owner: the piece's faces vouch for neither
+    side. As in ``_outside_share``, only as many faces count as the owner's group could fill
+    (``EVICT_NEIGHBOURS`` at most)."""
+    if not pieces:
+        return np.zeros(0)
+    rows = np.concatenate(pieces)
+    piece_of = np.repeat(np.arange(len(pieces)), [len(piece) for piece in pieces])
+    _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + max(map(len, pieces)))
+    values, counts = np.unique(labels, return_counts=True)
+    owner = np.asarray(owners, dtype=labels.dtype)[piece_of]
+    counted = np.clip(counts[np.searchsorted(values, owner)], 1, EVICT_NEIGHBOURS)
+    found = np.maximum(nearest, 0)
+    others = (nearest >= 0) & (labels[found] != labels[rows][:, None])  # a piece's own faces: neither side
+    others &= np.cumsum(others, axis=1) <= counted[:, None]
+    outside = others & (labels[found] != owner[:, None])
+    shares = outside.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
+    return np.bincount(piece_of, weights=shares) / np.bincount(piece_of)
+
+
 def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray,
                    owners: np.ndarray | None = None) -> np.ndarray:
     """For each of ``rows``, the share of its nearest other faces whose label is not its owner's

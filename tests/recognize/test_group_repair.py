@@ -8,6 +8,7 @@ from albumtag.recognize.group_repair import (
     average_linkage_pieces,
     evict_far_faces,
     join_lone_faces,
+    join_small_pieces,
     join_strays,
     merge_close_groups,
     split_conflicting_groups,
@@ -211,3 +212,52 @@ def test_an_edge_face_of_a_small_group_stays_when_its_nearest_faces_are_its_memb
     evicted = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5)
     assert evicted[5] < 0, "with another person nearer than its members, the edge face leaves"
     assert np.array_equal(evicted[np.arange(16) != 5], labels[np.arange(16) != 5]), "the rest stay"
+
+
+def _loose_person_with_pieces(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A loosely photographed person: 60 faces about 0.57 apart (spread 0.1 in 16 dimensions)
+    in group 4, and 3 more of theirs cut off as a piece (chinese whispers' single distances);
+    a piece of 3 tight faces 0.9 from the person's centre (about 1.6 times the person's typical
+    distance: someone else); a piece of 2 other people's faces, far away."""
+    a, far = _centres(3.0)
+    outside = a.copy()
+    outside[1] = 0.9
+    vectors = np.vstack([_blob(rng, a, 60, spread=0.1), _blob(rng, a, 3, spread=0.1),
+                         _blob(rng, outside, 3), _blob(rng, far, 2)]).astype(np.float32)
+    return vectors, np.array([4] * 60 + [-61] * 3 + [-64] * 3 + [-67] * 2)
+
+
+def test_a_piece_within_a_loose_groups_spread_joins_it_and_one_outside_stays_apart() -> None:
+    """Too small to merge by means and spreads, too many for a lone face's test: the piece
+    joins by the same test as a lone face (median distance to the members within 1.25 times
+    their own), which scales with the group's spread: the piece lies farther than the person's
+    own faces from each other would be asked to be by a fixed radius (0.5), yet joins."""
+    vectors, labels = _loose_person_with_pieces(np.random.default_rng(11))
+    movable = np.ones(len(labels), dtype=bool)
+    joined = join_small_pieces(vectors, labels, movable, ratio=1.25, min_size=5)
+    assert np.all(joined[:63] == 4), "the person's piece joins their group, whole"
+    assert np.array_equal(joined[63:], labels[63:]), "the piece outside the spread and the far one stay apart"
+    assert np.array_equal(join_lone_faces(vectors, labels, movable, ratio=1.25, min_size=5), labels), \
+        "the lone-face test alone leaves every piece apart"
+    movable[61] = False  # a confirmed face: its piece never moves
+    assert np.array_equal(join_small_pieces(vectors, labels, movable, ratio=1.25, min_size=5), labels)
+
+
+def test_a_piece_within_two_groups_spreads_or_among_another_persons_faces_stays_apart() -> None:
+    """Between two people the piece is no one's (the user is asked); and a piece whose nearest
+    faces, its own aside, are someone else's does not join a group whose spread it lies in."""
+    rng = np.random.default_rng(12)
+    a, b = _centres(0.3)
+    middle = (a + b) / 2
+    vectors = np.vstack([_blob(rng, a, 40, spread=0.1), _blob(rng, b, 40, spread=0.1),
+                         _blob(rng, middle, 3)]).astype(np.float32)
+    labels = np.array([4] * 40 + [7] * 40 + [-81] * 3)
+    movable = np.ones(len(labels), dtype=bool)
+    assert np.array_equal(join_small_pieces(vectors, labels, movable, ratio=1.25, min_size=5), labels)
+    a, far = _centres(3.0)
+    vectors = np.vstack([_blob(rng, a, 40, spread=0.1), _blob(rng, a, 3), _blob(rng, a, 12, spread=0.005),
+                         _blob(rng, far, 40, spread=0.1)]).astype(np.float32)
+    labels = np.array([4] * 40 + [-41] * 3 + [9] * 12 + [7] * 40)  # group 9: 12 faces of someone else, tight
+    assert np.array_equal(join_small_pieces(vectors, labels, np.ones(len(labels), bool), ratio=1.25,
+                                            min_size=5), labels)
+
