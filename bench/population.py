@@ -44,6 +44,12 @@ The variants (``variants()``; every setting chosen with ``--choose``):
 - ``nearest or template``: the nearer of the two (``adaptation.person_distances``, what the app
   ships); ``svm C=``, ``logistic C=``: DeepFace's
   per-identity hyperplanes, one linear model per person on the confirmed faces.
+- ``app: grouping, then nearest or template``: not a map but how the app names faces once
+  some are confirmed: every library face is grouped with the enrolled ones fixed (a group
+  holding one person's confirmed faces becomes theirs), a query the grouping names takes that
+  name, any other the shipped matcher's nearest person. ``str-named``: the share of the
+  population's strangers the grouping names (5-shot, seed 0), a false accept beside ``far``
+  that no acceptance threshold stops. One grouping of the whole library per draw.
 - combinations ``common ... + ...``, ``wccn + template mean``.
 Every map is rescaled so that the library's mean squared distance between two faces stays the
 same (the grouping radii and open-set tails are in the plain descriptor's units). A supervised
@@ -270,6 +276,7 @@ class Variant:
     whiten: float | None = None
     supervised: bool = False
     matcher: Matcher | None = None
+    grouped: bool = False  # the app's grouping names what it can first (``grouped_identified``)
 
 
 def variants() -> dict[str, Variant]:
@@ -286,6 +293,7 @@ def variants() -> dict[str, Variant]:
     for c in (0.1, 1.0, 10.0):
         found[f"svm C={c}"] = Variant(matcher=svm_matcher(c))
     found["nearest or template"] = Variant(matcher=nearest_or_template)
+    found["app: grouping, then nearest or template"] = Variant(matcher=nearest_or_template, grouped=True)
     for c in (1.0, 10.0, 100.0):
         found[f"logistic C={c}"] = Variant(matcher=logistic_matcher(c))
     found["common a=0.5 k=1 + template mean"] = Variant((0.5, 1), matcher=template_matcher("mean"))
@@ -355,7 +363,31 @@ def identified(variant: Variant, vectors: np.ndarray, pop: Population,
     return float(np.mean((np.argmin(distances, axis=1) == truth) & np.isfinite(distances.min(axis=1))))
 
 
+def grouped_identified(library: Library, variant: Variant, vectors: np.ndarray, pop: Population,
+                       draws: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
+    """Accuracy of one draw as the app names faces: every library face is grouped with the
+    enrolled ones confirmed (``group_labels``: a group holding one person's confirmed faces
+    becomes theirs), a query the grouping names gets that name and any other one the matcher's
+    nearest person (the suggestion the person's page would rank it by). Also the share of the
+    population's strangers the grouping names (a false accept no threshold stops)."""
+    people = {name: k for k, name in enumerate(draws)}
+    enrolled = np.concatenate([e[pop.found[e]] for e, _ in draws.values()])
+    person_ids = np.full(len(vectors), -1, dtype=np.int64)
+    person_ids[pop.rows[enrolled]] = [people[pop.labels[k]] for k in enrolled]
+    labels = grouping(library, vectors, person_ids)
+    queries = np.concatenate([q for _, q in draws.values()])
+    distances, truth = matcher_distances(variant, vectors, pop, draws, queries)
+    named = np.where(pop.found[queries], labels[np.maximum(pop.rows[queries], 0)], -1)
+    chosen = np.where(named >= 0, named, np.argmin(distances, axis=1))
+    right = (chosen == truth) & pop.found[queries]
+    strangers = np.array([k for k, y in enumerate(pop.labels) if y is None and pop.found[k]], dtype=np.int64)
+    return float(right.mean()), float((labels[pop.rows[strangers]] >= 0).mean())
+
+
 def kshot(library: Library, variant: Variant, base: np.ndarray, pop: Population, k: int) -> float:
+    if variant.grouped:
+        return float(np.mean([grouped_identified(library, variant, base, pop, kshot_enrolments(pop.labels, k, seed))[0]
+                              for seed in SEEDS]))
     if variant.matcher is None and not variant.supervised:  # one distance matrix serves every draw
         return kshot_accuracy(pop.labels, distance_matrix(photo_vectors(base, pop), pop.found), k, SEEDS)
     scores = []
@@ -423,13 +455,14 @@ def open_set(variant: Variant, vectors: np.ndarray, pop: Population,
     return OpenSet(far, right, far_shipped, right_shipped, accept, shipped)
 
 
-def grouping(library: Library, vectors: np.ndarray) -> np.ndarray:
-    """The app's grouping of every library face at once, nobody confirmed: a label per face."""
+def grouping(library: Library, vectors: np.ndarray, person_ids: np.ndarray | None = None) -> np.ndarray:
+    """The app's grouping of every library face at once: a label per face. ``person_ids`` (-1:
+    none) are confirmed faces; by default nobody is confirmed."""
     faces = library.faces
     n = len(vectors)
+    person_ids = np.full(n, -1, dtype=np.int64) if person_ids is None else person_ids
     instances = Instances(instance_ids=np.arange(n, dtype=np.int64), photo_ids=faces.photo, vectors=vectors,
-                          quality=faces.quality, person_ids=np.full(n, -1, dtype=np.int64),
-                          fixed=np.zeros(n, dtype=bool), days=faces.days,
+                          quality=faces.quality, person_ids=person_ids, fixed=person_ids >= 0, days=faces.days,
                           bodies=np.full((n, 1), np.nan, dtype=np.float32))
     return group_labels(instances, {}, GroupingParams())
 
@@ -442,6 +475,7 @@ def evaluate(library: Library, variant: Variant, pop: Population, with_grouping:
     result = {f"{k}-shot": kshot(library, variant, base, pop, k) for k in SHOTS}
     result |= {"far": found.far, "dir": found.dir, "far-ship": found.far_shipped, "dir-ship": found.dir_shipped,
                "accept": found.accept, "accept-ship": found.accept_shipped}
+    result["str-named"] = grouped_identified(library, variant, fitted, pop, draws)[1] if variant.grouped else np.nan
     if with_grouping:
         labels = grouping(library, fitted)
         for name, photos in pop.sets.items():
@@ -468,6 +502,8 @@ def cost(faces: int = 50_000, people: int = 500) -> None:
 
 
 def _cell(value: float) -> str:
+    if np.isnan(value):
+        return "-"
     return f"{value:.0f}" if float(value).is_integer() and value > 1 else f"{value:.4f}"
 
 
