@@ -83,12 +83,9 @@ VARIANTS = {
     "app": APP,
     "cw-only": dataclasses.replace(APP, split_radius=np.inf, join_radius=0.0, min_conflicts=0),
     "no-cannot-link": dataclasses.replace(APP, min_conflicts=0),
-    # the rules as at 209dece, before evict_far_faces, join_lone_faces and join_small_pieces
+    # the rules as at 209dece, before evict_far_faces and join_pieces (lone faces and pieces)
     "no-evict": dataclasses.replace(APP, evict_ratio=0.0, adopt_ratio=0.0, piece_ratio=0.0),
-    # a face's nearest members weighed against the unclaimed faces around it (GroupingParams.near_ratio):
-    # fewer strangers in family groups, but F1 lost on crops-dev and on sets without strangers
-    "near": dataclasses.replace(APP, near_ratio=1.1, near_margin=1.15),
-    # without join_small_pieces (GroupingParams.piece_ratio): pieces of 2-4 faces stay apart
+    # without join_pieces for pieces of 2-4 faces (GroupingParams.piece_ratio): they stay apart
     "no-pieces": dataclasses.replace(APP, piece_ratio=0.0),
 }
 

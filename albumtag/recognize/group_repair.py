@@ -15,7 +15,9 @@ from one of them, and chinese whispers lets it in through that single close face
 belongs to a group when it is about as close to the group as the members are to each other:
 one whose median distance to the members is well over theirs leaves it, a test that scales
 with each group's own spread (a tight group turns away at a shorter distance than a loose one)
-and that the median keeps steady while strangers are still inside (``evict_far_faces``).
+and that the median keeps steady while strangers are still inside (``evict_far_faces``). The
+same yardstick lets lone faces and pieces of a few faces that lie within a group's spread join
+it (``join_pieces``).
 
 A third failure is a look-alike relative (a child, a sibling) whose faces chain into someone's
 group although every one of them is under the radius from some face there. Faces alone cannot
@@ -44,8 +46,7 @@ JOIN_CANDIDATES = 10  # groups whose means are nearest a stray's, among which it
 # at 0.2 of 10 a member of lfw-family-40-strangers-0 left too, F1 0.9832 -> 0.9824).
 EVICT_NEIGHBOURS = 10
 MIXED_SHARE = 0.3
-ADOPT_CANDIDATES = 3  # groups whose means are nearest a lone face, among which join_lone_faces chooses
-NEAR_MEMBERS = 3  # a face's nearest members, whose mean distance it is measured by beside its median
+ADOPT_CANDIDATES = 3  # groups whose means are nearest a piece's (or lone face's), among which join_pieces chooses
 
 
 def average_linkage_pieces(vectors: np.ndarray, radius: float | None = None, sample: int = SPLIT_SAMPLE,
@@ -211,8 +212,7 @@ def _close_pairs(vectors: np.ndarray, groups: dict[int, np.ndarray], movable: np
 
 
 def evict_far_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
-                    mixed_ratio: float, min_size: int, sample: int = SPLIT_SAMPLE,
-                    near_ratio: float = 0.0, near_margin: float = 1.0) -> np.ndarray:
+                    mixed_ratio: float, min_size: int, sample: int = SPLIT_SAMPLE) -> np.ndarray:
     """Each movable face of a group of ``min_size``+ faces whose median distance to the other
     members is over ``ratio`` times the group's typical one (the median of those medians)
     leaves the group, alone; so does one over ``mixed_ratio`` times it whose own nearest faces
@@ -224,41 +224,27 @@ def evict_far_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     ethnicity close, so a tight group can gather many) do not move the yardstick they are
     measured by while fewer than half. The far ones leave first and the test is repeated on
     the faces left, as the group tightens once its farthest strangers are gone. Past
-    ``sample`` faces the medians are taken over an evenly spaced sample of members.
-
-    With ``near_ratio`` (off at 0), a movable face whose mean distance to its ``NEAR_MEMBERS``
-    nearest members is over ``near_ratio`` times the group's typical one also leaves when as
-    many unclaimed faces (alone, or in groups under ``min_size``) lie within ``near_margin``
-    times that distance (``GroupingParams.near_ratio``: fewer strangers in family groups, but
-    a person's own strays count as unclaimed too, and it split members off on held-out sets)."""
+    ``sample`` faces the medians are taken over an evenly spaced sample of members."""
     result = labels.copy()
     leaving, doubtful = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    near_doubtful, near_members = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
     for group in members_by_label(labels).values():
         if len(group) < min_size or not movable[group].any():
             continue
-        ratios, kept, near = _distance_ratios(vectors[group], movable[group], ratio, sample)
+        ratios, kept = _distance_ratios(vectors[group], movable[group], ratio, sample)
         leaving.append(group[~kept])
         doubtful.append(group[kept & movable[group] & (ratios > mixed_ratio)])
-        if near_ratio > 0:
-            lonely = kept & movable[group] & (near / np.median(near[kept]) > near_ratio)
-            near_doubtful.append(group[lonely])
-            near_members.append(near[lonely])
     fresh = _leave_alone(result, np.concatenate(leaving), _first_fresh(labels))
     doubtful_rows = np.concatenate(doubtful)
-    near_rows = np.concatenate(near_doubtful)
-    outsiders = _nearest_outsiders(vectors, near_rows, _unclaimed(result, min_size))
-    mixed = doubtful_rows[_outside_share(vectors, result, doubtful_rows) >= MIXED_SHARE]
-    among_unclaimed = near_rows[outsiders < near_margin * np.concatenate(near_members)]
-    _leave_alone(result, np.concatenate([mixed, np.setdiff1d(among_unclaimed, mixed)]), fresh)
+    # each doubtful face is a piece of its own, weighed against the group it is in
+    shares = _outside_shares(vectors, result, list(doubtful_rows[:, None]), result[doubtful_rows])
+    _leave_alone(result, doubtful_rows[shares >= MIXED_SHARE], fresh)
     return result
 
 
 def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
-                     sample: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     sample: int) -> tuple[np.ndarray, np.ndarray]:
     """``evict_far_faces`` for one group: each face's median distance to the members kept,
-    over the typical one, and which are kept (those over ``ratio`` leave, repeatedly); then
-    each face's mean distance to its ``NEAR_MEMBERS`` nearest members kept, over the typical one."""
+    over the typical one, and which are kept (those over ``ratio`` leave, repeatedly)."""
     distances, references = _reference_distances(vectors, sample)
     kept = np.ones(len(vectors), dtype=bool)
     for _ in range(SPLIT_ROUNDS):
@@ -268,14 +254,7 @@ def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
         if not far.any():
             break
         kept &= ~far
-    return ratios, kept, _near_distances(distances[:, kept[references]])
-
-
-def _near_distances(distances: np.ndarray) -> np.ndarray:
-    """Per row, the mean of its ``NEAR_MEMBERS`` smallest distances (NaN, a face to itself,
-    ignored)."""
-    k = max(1, min(NEAR_MEMBERS, distances.shape[1] - 1))
-    return np.partition(np.nan_to_num(distances, nan=np.inf), k - 1, axis=1)[:, :k].mean(axis=1)
+    return ratios, kept
 
 
 def _reference_distances(vectors: np.ndarray, sample: int) -> tuple[np.ndarray, np.ndarray]:
@@ -287,75 +266,25 @@ def _reference_distances(vectors: np.ndarray, sample: int) -> tuple[np.ndarray, 
     return distances, references
 
 
-def join_lone_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
-                    min_size: int, sample: int = SPLIT_SAMPLE, near_ratio: float = 0.0,
-                    near_margin: float = 1.0) -> np.ndarray:
-    """The counterpart of ``evict_far_faces``: each movable face that is alone joins a group
-    of ``min_size``+ faces it is about as close to as the members are to each other (its
-    median distance to them at most ``ratio`` times the group's typical one), when no other
-    of the ``ADOPT_CANDIDATES`` groups whose means are nearest it is that close and fewer
-    than ``MIXED_SHARE`` of its nearest faces are outside the group. A much-photographed
-    person's face whose single distances all missed chinese whispers' radius is still
-    within their spread, which a fixed radius cannot see. With ``near_ratio``, a face that
-    ``evict_far_faces`` would send away from the group by its nearest members does not join it."""
+def join_pieces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float, min_size: int,
+                sizes: tuple[int, int], sample: int = SPLIT_SAMPLE) -> np.ndarray:
+    """The counterpart of ``evict_far_faces``: each piece (a group of ``sizes`` = (smallest,
+    largest) faces, all movable, largest under ``min_size``) joins, whole, a group of
+    ``min_size``+ faces it lies within the spread of (the median distance from its faces to the
+    members at most ``ratio`` times the group's typical one), when no other of the
+    ``ADOPT_CANDIDATES`` groups whose means are nearest its mean is that close and, on average
+    over its faces, fewer than ``MIXED_SHARE`` of their nearest faces, the piece's own aside,
+    are outside the group. A piece of one face is a lone face, measured by its own distances.
+
+    A much-photographed person's face whose single distances all missed chinese whispers'
+    radius is still within their spread, which a fixed radius cannot see; and chinese whispers
+    cuts a loosely spread person into one large group and pieces of a few faces, too small for
+    ``merge_close_groups`` (their means and spreads are not steady), yet as close to the group
+    as its own members are to each other. The yardstick is the group's own spread, so it
+    scales with how much the person's faces vary."""
     members = members_by_label(labels)
     groups = {label: nodes for label, nodes in members.items() if len(nodes) >= min_size}
-    lone = np.array([nodes[0] for nodes in members.values() if len(nodes) == 1 and movable[nodes[0]]],
-                    dtype=np.int64)
-    result = labels.copy()
-    if not groups or len(lone) == 0:
-        return result
-    names = list(groups)
-    means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
-    _, nearest = knn(build_index(means), vectors[lone], ADOPT_CANDIDATES)
-    ratios = np.full(nearest.shape, np.inf)
-    nears = np.zeros(nearest.shape)  # mean distance to the NEAR_MEMBERS nearest members, over the typical one
-    near_abs = np.zeros(nearest.shape)
-    # Only the groups some lone face may join pay for their spread: an incremental run's few
-    # new faces come near few of a large library's groups.
-    for candidate in np.unique(nearest[nearest >= 0]).tolist():
-        rows, slots = np.nonzero(nearest == candidate)
-        group = groups[names[candidate]]
-        distances, references = _reference_distances(vectors[group], sample)
-        typical = float(np.median(np.nanmedian(distances, axis=1)))
-        others = vectors[group[references]].astype(np.float64)
-        to_members = cdist(vectors[lone[rows]].astype(np.float64), others)
-        ratios[rows, slots] = np.median(to_members, axis=1) / typical
-        if near_ratio > 0:
-            near_abs[rows, slots] = _near_distances(to_members)
-            nears[rows, slots] = near_abs[rows, slots] / float(np.median(_near_distances(distances)))
-    order = np.argsort(ratios, axis=1)
-    ranked = np.take_along_axis(ratios, order, axis=1)
-    second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(lone), np.inf)
-    chosen = np.flatnonzero((ranked[:, 0] <= ratio) & (second > ratio))
-    faces = lone[chosen]
-    targets = np.array([names[c] for c in nearest[chosen, order[chosen, 0]].tolist()], dtype=np.int64)
-    joining = _outside_share(vectors, labels, faces, targets) < MIXED_SHARE
-    if near_ratio > 0:
-        near_first = np.take_along_axis(nears, order[:, :1], axis=1)[chosen, 0]
-        near_first_abs = np.take_along_axis(near_abs, order[:, :1], axis=1)[chosen, 0]
-        doubtful = np.flatnonzero(joining & (near_first > near_ratio))
-        outsiders = _nearest_outsiders(vectors, faces[doubtful], _unclaimed(labels, min_size))
-        joining[doubtful[outsiders < near_margin * near_first_abs[doubtful]]] = False
-    result[faces[joining]] = targets[joining]
-    return result
-
-
-def join_small_pieces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ratio: float,
-                      min_size: int, sample: int = SPLIT_SAMPLE) -> np.ndarray:
-    """``join_lone_faces`` for pieces: each group of 2 to ``min_size`` - 1 movable faces joins, whole,
-    a group of ``min_size``+ faces it lies within the spread of (the median distance from its
-    faces to the members at most ``ratio`` times the group's typical one), when no other of
-    the ``ADOPT_CANDIDATES`` groups whose means are nearest its mean is that close and, on
-    average over its faces, fewer than ``MIXED_SHARE`` of their nearest faces other than the
-    piece's own are outside the group. Chinese whispers cuts a much-photographed, loosely
-    spread person into one large group and pieces of a few faces: too small for
-    ``merge_close_groups`` (their means and spreads are not steady) and too many for a lone
-    face's test, yet as close to the group as its own members are to each other. The
-    yardstick is the group's own spread, so it scales with how much the person's faces vary."""
-    members = members_by_label(labels)
-    groups = {label: nodes for label, nodes in members.items() if len(nodes) >= min_size}
-    pieces = [nodes for nodes in members.values() if 2 <= len(nodes) < min_size and movable[nodes].all()]
+    pieces = [nodes for nodes in members.values() if sizes[0] <= len(nodes) <= sizes[1] and movable[nodes].all()]
     result = labels.copy()
     if not groups or not pieces:
         return result
@@ -369,7 +298,7 @@ def join_small_pieces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarr
     second = ranked[:, 1] if ranked.shape[1] > 1 else np.full(len(pieces), np.inf)
     chosen = np.flatnonzero((ranked[:, 0] <= ratio) & (second > ratio)).tolist()
     targets = [names[int(nearest[k, order[k, 0]])] for k in chosen]
-    shares = _piece_outside_shares(vectors, labels, [pieces[k] for k in chosen], targets)
+    shares = _outside_shares(vectors, labels, [pieces[k] for k in chosen], np.array(targets, dtype=labels.dtype))
     for k, target, share in zip(chosen, targets, shares.tolist()):
         if share < MIXED_SHARE:
             result[pieces[k]] = target
@@ -380,79 +309,51 @@ def _piece_ratios(vectors: np.ndarray, pieces: list[np.ndarray], groups: list[np
                   sample: int) -> np.ndarray:
     """Per piece and candidate group (``nearest``, indices into ``groups``): the median
     distance from the piece's faces to the group's members over the group's typical one (the
-    median of its members' median distances to each other); inf where no candidate."""
+    median of its members' median distances to each other); inf where no candidate. Only the
+    groups some piece may join pay for their spread (an incremental run's few new faces come
+    near few of a large library's groups), and the pieces of one size near a group are
+    measured at once (a piece's distances are a row)."""
     ratios = np.full(nearest.shape, np.inf)
+    lengths = np.array([len(piece) for piece in pieces])
     for candidate in np.unique(nearest[nearest >= 0]).tolist():
         group = groups[candidate]
         distances, references = _reference_distances(vectors[group], sample)
         typical = float(np.median(np.nanmedian(distances, axis=1)))
         others = vectors[group[references]].astype(np.float64)
-        for row, slot in zip(*np.nonzero(nearest == candidate)):
-            ratios[row, slot] = np.median(cdist(vectors[pieces[row]].astype(np.float64), others)) / typical
+        rows, slots = np.nonzero(nearest == candidate)
+        for length in np.unique(lengths[rows]).tolist():
+            alike = lengths[rows] == length
+            faces = np.concatenate([pieces[row] for row in rows[alike].tolist()])
+            to_members = cdist(vectors[faces].astype(np.float64), others).reshape(int(alike.sum()), -1)
+            ratios[rows[alike], slots[alike]] = np.median(to_members, axis=1) / typical
     return ratios
 
 
-def _piece_outside_shares(vectors: np.ndarray, labels: np.ndarray, pieces: list[np.ndarray],
-                          owners: list[int]) -> np.ndarray:
-    """Per piece, the mean over its faces of the share of each one's nearest faces, other than
-    the piece's own, whose label is not the piece's owner: the piece's faces vouch for neither
-    side. As in ``_outside_share``, only as many faces count as the owner's group could fill
-    (``EVICT_NEIGHBOURS`` at most)."""
+def _outside_shares(vectors: np.ndarray, labels: np.ndarray, pieces: list[np.ndarray],
+                    owners: np.ndarray) -> np.ndarray:
+    """Per piece (faces that go together, or a face alone), the mean over its faces of the
+    share of each one's nearest faces, the piece's own aside, whose label is not the piece's
+    owner (``owners``, one label per piece). It counts as many faces as the owner's group
+    could fill, the piece's own aside, ``EVICT_NEIGHBOURS`` at most: among a group of 6 a face
+    has 5 other members, so of its 10 nearest at least 5 are outside however well it fits, and
+    a fixed 10 would call every member of a small group mixed."""
     if not pieces:
         return np.zeros(0)
     rows = np.concatenate(pieces)
     piece_of = np.repeat(np.arange(len(pieces)), [len(piece) for piece in pieces])
-    _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + max(map(len, pieces)))
+    owner = owners[piece_of]
+    own = np.full(len(labels), -1)
+    own[rows] = piece_of
     values, counts = np.unique(labels, return_counts=True)
-    owner = np.asarray(owners, dtype=labels.dtype)[piece_of]
-    counted = np.clip(counts[np.searchsorted(values, owner)], 1, EVICT_NEIGHBOURS)
+    inside = np.bincount(piece_of, weights=labels[rows] == owner).astype(np.int64)  # the piece's faces in its owner
+    counted = np.clip(counts[np.searchsorted(values, owner)] - inside[piece_of], 1, EVICT_NEIGHBOURS)
+    _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + max(map(len, pieces)))
     found = np.maximum(nearest, 0)
-    others = (nearest >= 0) & (labels[found] != labels[rows][:, None])  # a piece's own faces: neither side
+    others = (nearest >= 0) & (own[found] != piece_of[:, None])
     others &= np.cumsum(others, axis=1) <= counted[:, None]
     outside = others & (labels[found] != owner[:, None])
     shares = outside.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
     return np.bincount(piece_of, weights=shares) / np.bincount(piece_of)
-
-
-def _outside_share(vectors: np.ndarray, labels: np.ndarray, rows: np.ndarray,
-                   owners: np.ndarray | None = None) -> np.ndarray:
-    """For each of ``rows``, the share of its nearest other faces whose label is not its owner's
-    (``owners``, one label per row; by default its own). It counts as many faces as the owner's
-    group could fill, ``EVICT_NEIGHBOURS`` at most: among a group of 6 a face has 5 other
-    members, so of its 10 nearest at least 5 are outside however well it fits, and a fixed 10
-    would call every member of a small group mixed."""
-    if len(rows) == 0:
-        return np.zeros(0)
-    owners = labels[rows] if owners is None else owners
-    values, counts = np.unique(labels, return_counts=True)
-    members = counts[np.searchsorted(values, owners)] - (labels[rows] == owners)  # others in the owner's group
-    counted = np.clip(members, 1, EVICT_NEIGHBOURS)
-    _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + 1)
-    others = (nearest >= 0) & (nearest != rows[:, None])
-    others &= np.cumsum(others, axis=1) <= counted[:, None]
-    outside = others & (labels[np.maximum(nearest, 0)] != owners[:, None])
-    return outside.sum(axis=1) / np.maximum(others.sum(axis=1), 1)
-
-
-def _nearest_outsiders(vectors: np.ndarray, rows: np.ndarray, unclaimed: np.ndarray,
-                       search: int = 2 * EVICT_NEIGHBOURS) -> np.ndarray:
-    """For each of ``rows`` (faces of groups of ``min_size``+, or lone faces), the mean distance
-    to its ``NEAR_MEMBERS`` nearest ``unclaimed`` faces other than itself; inf where its
-    ``search`` nearest faces hold fewer."""
-    if len(rows) == 0:
-        return np.zeros(0)
-    distances, nearest = knn(build_index(vectors), vectors[rows], search + 1)
-    outside = (nearest >= 0) & (nearest != rows[:, None]) & unclaimed[np.maximum(nearest, 0)]
-    ranks = np.cumsum(outside, axis=1)
-    taken = outside & (ranks <= NEAR_MEMBERS)
-    total = np.where(taken, distances, 0.0).sum(axis=1)
-    return np.where(taken.sum(axis=1) >= NEAR_MEMBERS, total / NEAR_MEMBERS, np.inf)
-
-
-def _unclaimed(labels: np.ndarray, min_size: int) -> np.ndarray:
-    """Per face, whether its group holds fewer than ``min_size`` faces."""
-    _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    return counts[inverse] < min_size
 
 
 def _leave_alone(result: np.ndarray, rows: np.ndarray, fresh: int) -> int:

@@ -31,8 +31,7 @@ from albumtag.recognize.clustering import chinese_whispers, edge_weights, settle
 from albumtag.recognize.fusion import body_acceptance, shipped_body_tail
 from albumtag.recognize.group_repair import (
     evict_far_faces,
-    join_lone_faces,
-    join_small_pieces,
+    join_pieces,
     join_strays,
     merge_close_groups,
     split_conflicting_groups,
@@ -82,28 +81,14 @@ class GroupingParams:
     evict_ratio: float = 1.45
     evict_mixed_ratio: float = 1.3
     evict_size: int = 5
-    # A lone face joins a group of evict_size+ when its median distance to the members is at
-    # most this times theirs and its nearest faces agree (album sets of LFW's training half and
-    # pins-dev-a: 1.25 takes pins-dev-a from 0.9775 to 0.9829, one more stranger joins on
-    # lfw-family-15-strangers-1000, 0.9880 -> 0.9873; 1.1 without the neighbours' test let
-    # strangers join each other); 0: never.
+    # A lone face joins a group of evict_size+ (join_pieces) when its median distance to the
+    # members is at most this times theirs and its nearest faces agree (album sets of LFW's
+    # training half and pins-dev-a: 1.25 takes pins-dev-a from 0.9775 to 0.9829, one more
+    # stranger joins on lfw-family-15-strangers-1000, 0.9880 -> 0.9873; 1.1 without the
+    # neighbours' test let strangers join each other); 0: never.
     adopt_ratio: float = 1.25
-    # Off (0) by default. A face of a group of evict_size+ whose mean distance to its
-    # NEAR_MEMBERS nearest members is over near_ratio times the group's typical one leaves it (a
-    # lone face does not join it) when as many unclaimed faces (alone, or in groups under
-    # evict_size) lie within near_margin times that distance: it sits among the one-off faces,
-    # not inside the person. Chosen on album sets of LFW's training half and pins-dev-a
-    # (bench/album_grouping.py --half dev --variant near): 1.1 and 1.15 cut strangers put into
-    # family groups 30 -> 21 over the nine LFW sets with no F1 lost on any (margins of 1.2+ or
-    # counting every group's faces as outsiders split members off). Not shipped: on the
-    # held-out half it cut strangers in family groups (761 strangers, family 5/15/40: 1.05 ->
-    # 0.92, 2.23 -> 1.58, 3.42 -> 2.10%) but lost F1 where a person's own strays are the
-    # unclaimed faces beside an edge member: crops-dev 0.9484 -> 0.9434, family 40 without
-    # strangers 0.9818 -> 0.9800, pins-dev-b 0.9646 -> 0.9642.
-    near_ratio: float = 0.0
-    near_margin: float = 1.15
     # A piece of 2 to evict_size - 1 faces joins a group of evict_size+, whole, by the lone
-    # face's test (join_small_pieces: median distance to the members at most this times theirs,
+    # face's test (join_pieces: median distance to the members at most this times theirs,
     # no other nearby group that close, fewer than 3 in 10 of its faces' nearest others outside
     # the group). Chosen on album sets of LFW's training half and pins-dev-a (bench/album_grouping.py
     # --half dev): 1.25 to 1.45 alike, pins-dev-a 0.9829 -> 0.9865 (14 -> 12 groups for 11
@@ -112,6 +97,8 @@ class GroupingParams:
     # (reported once): crops-dev 0.9484 -> 0.9537 (20 -> 18 groups), pins-dev-b 0.9646 -> 0.9668
     # (27 -> 25), every LFW set and every str>fam unchanged. 0: never.
     piece_ratio: float = 1.25
+    # Tried, not kept (see d3b5678): evicting a face whose 3 nearest members lie farther than the lone faces
+    # beside it (near_ratio) lost held-out F1: crops-dev 0.9484 -> 0.9434, pins-dev-b 0.9646 -> 0.9642.
 
 
 @dataclass
@@ -243,13 +230,12 @@ def _face_labels(faces: Instances, forbidden: dict[int, set[int]], params: Group
                                     params.merge_ratio, params.merge_size)
     if params.evict_ratio > 0:
         labels = evict_far_faces(faces.vectors, labels, movable, params.evict_ratio,
-                                 params.evict_mixed_ratio, params.evict_size,
-                                 near_ratio=params.near_ratio, near_margin=params.near_margin)
-    if params.piece_ratio > 0:
-        labels = join_small_pieces(faces.vectors, labels, movable, params.piece_ratio, params.evict_size)
+                                 params.evict_mixed_ratio, params.evict_size)
+    if params.piece_ratio > 0:  # pieces of a few faces first, then single faces, each by its own ratio
+        labels = join_pieces(faces.vectors, labels, movable, params.piece_ratio, params.evict_size,
+                             (2, params.evict_size - 1))
     if params.adopt_ratio > 0:
-        labels = join_lone_faces(faces.vectors, labels, movable, params.adopt_ratio, params.evict_size,
-                                 near_ratio=params.near_ratio, near_margin=params.near_margin)
+        labels = join_pieces(faces.vectors, labels, movable, params.adopt_ratio, params.evict_size, (1, 1))
     if params.min_conflicts > 0:
         conflicts = cannot_link_pairs(labels, faces.days, faces.photo_ids, faces.bodies, different_clothes)
         labels = split_conflicting_groups(faces.vectors, labels, movable, conflicts, params.min_conflicts)

@@ -7,13 +7,14 @@ import numpy as np
 from albumtag.recognize.group_repair import (
     average_linkage_pieces,
     evict_far_faces,
-    join_lone_faces,
-    join_small_pieces,
+    join_pieces,
     join_strays,
     merge_close_groups,
     split_conflicting_groups,
     split_loose_groups,
 )
+
+LONE, PIECES = (1, 1), (2, 4)  # join_pieces' sizes: single faces, pieces under min_size 5
 
 
 def _blob(rng: np.random.Generator, centre: np.ndarray, n: int, spread: float = 0.02) -> np.ndarray:
@@ -158,33 +159,9 @@ def test_a_face_far_from_a_tight_group_leaves_it_unless_confirmed_and_a_close_lo
     evicted = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5)
     assert np.all(evicted[:30] == 4) and evicted[31] == 4, "the members and the confirmed face stay"
     assert evicted[30] < 0 and evicted[30] not in evicted[np.arange(34) != 30], "the far face is alone"
-    joined = join_lone_faces(vectors, evicted, movable, ratio=1.25, min_size=5)
+    joined = join_pieces(vectors, evicted, movable, ratio=1.25, min_size=5, sizes=LONE)
     assert joined[32] == 4, "a lone face within the group's spread joins it"
     assert joined[33] == evicted[33] and joined[30] == evicted[30], "faces far from it stay alone"
-
-
-
-def test_with_near_ratio_a_face_nearer_lone_faces_than_its_members_leaves_the_group() -> None:
-    """The opt-in nearest-members rule (``near_ratio``, not shipped): a face on a group's edge,
-    its median distance to the members ordinary, whose nearest members are farther than the
-    lone faces beyond it leaves the group; without the rule it stays, and the members stay
-    either way."""
-    rng = np.random.default_rng(7)
-    a, _ = _centres(1.0)
-    edge = a.copy()
-    edge[1] = 0.1  # median distance to the members 1.2 times theirs: no eviction rule before sends it away
-    beyond = a.copy()
-    beyond[1] = 0.16
-    vectors = np.vstack([_blob(rng, a, 30), edge, _blob(rng, beyond, 3, spread=0.01)]).astype(np.float32)
-    labels = np.array([4] * 31 + [-32, -33, -34])
-    movable = np.ones(34, dtype=bool)
-    kept = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5)
-    assert np.array_equal(kept, labels), "without the rule the edge face stays"
-    evicted = evict_far_faces(vectors, labels, movable, ratio=1.45, mixed_ratio=1.3, min_size=5,
-                              near_ratio=1.1, near_margin=1.15)
-    assert np.all(evicted[:30] == 4), "the members stay"
-    assert evicted[30] < 0 and evicted[30] not in evicted[np.arange(34) != 30], "the edge face is alone"
-    assert np.array_equal(evicted[31:], labels[31:]), "the lone faces stay as they were"
 
 
 def _small_group_with_an_edge_face(rng: np.random.Generator, neighbour_at: float) -> tuple[np.ndarray, np.ndarray]:
@@ -234,13 +211,13 @@ def test_a_piece_within_a_loose_groups_spread_joins_it_and_one_outside_stays_apa
     own faces from each other would be asked to be by a fixed radius (0.5), yet joins."""
     vectors, labels = _loose_person_with_pieces(np.random.default_rng(11))
     movable = np.ones(len(labels), dtype=bool)
-    joined = join_small_pieces(vectors, labels, movable, ratio=1.25, min_size=5)
+    joined = join_pieces(vectors, labels, movable, ratio=1.25, min_size=5, sizes=PIECES)
     assert np.all(joined[:63] == 4), "the person's piece joins their group, whole"
     assert np.array_equal(joined[63:], labels[63:]), "the piece outside the spread and the far one stay apart"
-    assert np.array_equal(join_lone_faces(vectors, labels, movable, ratio=1.25, min_size=5), labels), \
+    assert np.array_equal(join_pieces(vectors, labels, movable, ratio=1.25, min_size=5, sizes=LONE), labels), \
         "the lone-face test alone leaves every piece apart"
     movable[61] = False  # a confirmed face: its piece never moves
-    assert np.array_equal(join_small_pieces(vectors, labels, movable, ratio=1.25, min_size=5), labels)
+    assert np.array_equal(join_pieces(vectors, labels, movable, ratio=1.25, min_size=5, sizes=PIECES), labels)
 
 
 def test_a_piece_within_two_groups_spreads_or_among_another_persons_faces_stays_apart() -> None:
@@ -253,11 +230,11 @@ def test_a_piece_within_two_groups_spreads_or_among_another_persons_faces_stays_
                          _blob(rng, middle, 3)]).astype(np.float32)
     labels = np.array([4] * 40 + [7] * 40 + [-81] * 3)
     movable = np.ones(len(labels), dtype=bool)
-    assert np.array_equal(join_small_pieces(vectors, labels, movable, ratio=1.25, min_size=5), labels)
+    assert np.array_equal(join_pieces(vectors, labels, movable, ratio=1.25, min_size=5, sizes=PIECES), labels)
     a, far = _centres(3.0)
     vectors = np.vstack([_blob(rng, a, 40, spread=0.1), _blob(rng, a, 3), _blob(rng, a, 12, spread=0.005),
                          _blob(rng, far, 40, spread=0.1)]).astype(np.float32)
     labels = np.array([4] * 40 + [-41] * 3 + [9] * 12 + [7] * 40)  # group 9: 12 faces of someone else, tight
-    assert np.array_equal(join_small_pieces(vectors, labels, np.ones(len(labels), bool), ratio=1.25,
-                                            min_size=5), labels)
+    assert np.array_equal(join_pieces(vectors, labels, np.ones(len(labels), bool), ratio=1.25, min_size=5,
+                                      sizes=PIECES), labels)
 

@@ -41,27 +41,19 @@ def _person_and_strangers(fixture: dict[str, np.ndarray], person: str) -> tuple[
     return vectors, quality, len(fixture[person])
 
 
-# The opt-in nearest-members rule (GroupingParams.near_ratio, bench/album_grouping.py --variant
-# near), not shipped: it keeps these guarantees too.
-NEAR = GroupingParams(near_ratio=1.1, near_margin=1.15)
-
-
-@pytest.mark.parametrize("params", [GroupingParams(), NEAR], ids=["shipped", "near"])
 @pytest.mark.parametrize("person", ["person", "tight"])
 def test_strangers_seen_once_stay_out_of_a_much_photographed_person(fixture: dict[str, np.ndarray],
-                                                                   person: str, params: GroupingParams) -> None:
+                                                                   person: str) -> None:
     """300 photos of one person (or 32 very alike), and their 40 nearest strangers: before
     the group-relative eviction, 24 of the tight person's strangers joined him."""
     vectors, quality, count = _person_and_strangers(fixture, person)
-    labels = group_labels(_instances(vectors, quality), {}, params)
+    labels = group_labels(_instances(vectors, quality), {}, GroupingParams())
     group, size = Counter(labels[:count].tolist()).most_common(1)[0]
     assert size >= 0.95 * count, "the person stays one group"
     assert not np.any(labels[count:] == group), "no stranger joins the person"
 
 
-@pytest.mark.parametrize("params", [GroupingParams(), NEAR], ids=["shipped", "near"])
-def test_a_second_import_extends_the_person_and_leaves_the_strangers_alone(fixture: dict[str, np.ndarray],
-                                                                           params: GroupingParams) -> None:
+def test_a_second_import_extends_the_person_and_leaves_the_strangers_alone(fixture: dict[str, np.ndarray]) -> None:
     """The 300-photo person grouped with 200 photos, 50 of them confirmed; the other 100 and
     the 40 strangers arrive in a second import: his new faces join him, the strangers do
     not, and the confirmed faces keep their person."""
@@ -72,7 +64,7 @@ def test_a_second_import_extends_the_person_and_leaves_the_strangers_alone(fixtu
     fixed = np.zeros(len(vectors), dtype=bool)
     fixed[:50] = True
     new = np.arange(len(vectors)) >= first
-    labels = group_labels(_instances(vectors, quality, person_ids, fixed), {}, params, new)
+    labels = group_labels(_instances(vectors, quality, person_ids, fixed), {}, GroupingParams(), new)
     assert np.all(labels[:first] == PERSON_ID), "the faces grouped before, confirmed or not, stay"
     assert np.mean(labels[first:count] == PERSON_ID) >= 0.95, "the second import extends the person"
     assert not np.any(labels[count:] == PERSON_ID), "no stranger joins the person"
