@@ -26,7 +26,8 @@ per variant, over the population's people together:
   within that acceptance (so a lower ``far`` that costs ``dir`` shows); ``far-ship`` /
   ``dir-ship``: the same at the shipped tail's acceptance (the app's until Personalise runs);
 - grouping: the app's ``group_labels`` over every face of the library at once (nothing
-  confirmed), BCubed F1 and groups (clusters of 2+ photos) per set of the population.
+  confirmed), BCubed F1 and groups (clusters of 2+ photos) per set of the population, and
+  ``str>fam``: the share of the population's strangers grouped with one of its people's photos.
 The variants (``variants()``; every setting chosen with ``--choose``):
 - ``common a=A k=K``: seed 000's commonality removed from the 128-D embedding, unsupervised.
   With the library's descriptors ``K`` (d x n) the common directions ``w`` minimise
@@ -467,6 +468,15 @@ def grouping(library: Library, vectors: np.ndarray, person_ids: np.ndarray | Non
     return group_labels(instances, {}, GroupingParams())
 
 
+def strangers_with_family(labels: np.ndarray, pop: Population) -> float:
+    """The share of the population's strangers (with a face) whose group holds one of its
+    people's photos: ``bench/album_grouping.py``'s str>fam over the whole library."""
+    rows = pop.rows[pop.found]
+    family = np.array([pop.labels[k] is not None for k in np.flatnonzero(pop.found)])
+    with_family = np.isin(labels[rows[~family]], labels[rows[family]])
+    return float(with_family.mean()) if len(with_family) else 0.0
+
+
 def evaluate(library: Library, variant: Variant, pop: Population, with_grouping: bool) -> dict[str, float]:
     base = base_vectors(library, variant)
     draws = kshot_enrolments(pop.labels, ENROL, 0)
@@ -482,6 +492,7 @@ def evaluate(library: Library, variant: Variant, pop: Population, with_grouping:
             scored = score([pop.labels[k] for k in photos], photo_clusters(labels, pop.rows[photos]))
             result[f"{name} F1"] = scored.f1
             result[f"{name} groups"] = scored.groups
+        result["str>fam"] = strangers_with_family(labels, pop)
     return result
 
 
