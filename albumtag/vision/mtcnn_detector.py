@@ -60,8 +60,7 @@ class _CropNet(InferenceModel):
     """RNet/ONet: one run per ``BATCH`` crops, outputs concatenated."""
 
     def __call__(self, crops: np.ndarray) -> list[np.ndarray]:
-        parts = [self.run({"image": ops.to_nchw(crops[i:i + BATCH])}) for i in range(0, len(crops), BATCH)]
-        return [np.concatenate(outputs) for outputs in zip(*parts)]
+        return ops.run_batched(self, crops, BATCH)
 
 
 class RNet(_CropNet):

@@ -13,10 +13,13 @@ and landmarks use the same frame. Images are RGB ``uint8`` HxWx3.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    from albumtag.runtime.inference_model import InferenceModel
 
 CELL = 12  # PNet looks at 12x12 windows,
 STRIDE = 2  # one every two pixels of its input (it has one 2x2 max-pool).
@@ -220,6 +223,15 @@ def to_nchw(images: np.ndarray) -> np.ndarray:
     """``[n, h, w, 3]`` uint8 -> ``[n, 3, h, w]`` float32 in [0, 255], the graphs' input
     (they normalise to (x - 127.5) / 128 themselves)."""
     return np.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+def run_batched(model: InferenceModel, images: np.ndarray, batch: int) -> list[np.ndarray]:
+    """Run ``model`` (input ``image``) on ``batch`` NHWC uint8 images at a time, each batch
+    through ``to_nchw``; every output concatenated in order. ``batch`` bounds the activations
+    held at once. One function because MTCNN's RNet/ONet (``mtcnn_detector``) and BlazePose's
+    detector and landmark nets (``person_detector``) are fed exactly the same way."""
+    parts = [model.run({"image": to_nchw(images[i:i + batch])}) for i in range(0, len(images), batch)]
+    return [np.concatenate(outputs) for outputs in zip(*parts)]
 
 
 def decode_landmarks(relative: np.ndarray, crop_boxes: np.ndarray) -> np.ndarray:

@@ -44,12 +44,6 @@ class PersonDetection:
     head_box: tuple[float, float, float, float] = field(repr=False)
 
 
-def _batched(model: InferenceModel, images: np.ndarray) -> list[np.ndarray]:
-    """Run ``BATCH`` NHWC uint8 images at a time; outputs concatenated in order."""
-    parts = [model.run({"image": mtcnn_ops.to_nchw(images[i:i + BATCH])}) for i in range(0, len(images), BATCH)]
-    return [np.concatenate(outputs) for outputs in zip(*parts)]
-
-
 class PoseDetectorNet(InferenceModel):
     """BlazePose detector: 224x224 RGB -> raw anchor regressions and score logits."""
 
@@ -64,7 +58,7 @@ class PoseDetectorNet(InferenceModel):
         return ops.ssd_anchor_centres(int(spec["input_size"]), spec["strides"], spec["per_cell"])
 
     def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        boxes, scores = _batched(self, images)
+        boxes, scores = mtcnn_ops.run_batched(self, images, BATCH)
         return boxes, scores
 
 
@@ -75,7 +69,7 @@ class PoseLandmarkNet(InferenceModel):
     size = 256
 
     def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        landmarks, presence = _batched(self, crops)
+        landmarks, presence = mtcnn_ops.run_batched(self, crops, BATCH)
         return landmarks, presence.reshape(-1)
 
 

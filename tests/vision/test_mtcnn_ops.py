@@ -197,6 +197,25 @@ def test_to_nchw() -> None:
     assert out[1, 2, 3, 4] == batch[1, 3, 4, 2]
 
 
+def test_run_batched_runs_at_most_batch_images_and_concatenates_in_order() -> None:
+    class Model:
+        def __init__(self) -> None:
+            self.sizes: list[int] = []
+
+        def run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+            image = feeds["image"]
+            self.sizes.append(len(image))
+            return [image[:, 0, 0, 0], image.sum(axis=(1, 2, 3))]
+
+    images = np.arange(5, dtype=np.uint8)[:, None, None, None].repeat(3, axis=3)
+    model = Model()
+    first, total = ops.run_batched(model, images, 2)
+    assert model.sizes == [2, 2, 1]
+    np.testing.assert_array_equal(first, [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(total, 3 * np.arange(5))
+    assert ops.run_batched(model, images[:0], 2) == []
+
+
 def test_decode_landmarks_scales_fractions_by_the_crop_window() -> None:
     relative = np.array([[0, 1, 0.5, 0.25, 0.75, 0, 0, 0.5, 1, 1]], np.float32)
     points = ops.decode_landmarks(relative, np.array([[10, 20, 50, 60]]))
