@@ -94,10 +94,7 @@ def attach_people(session: Session, photo_id: int, people: Sequence[TaggedPerson
     """Confirm each named person on the photo (see the module docstring for where);
     ``regions``: the boxes are face regions read from the photo's XMP, kept as read."""
     summary = AttachSummary()
-    boxed = [p for p in people if p.box is not None]
-    matched = match_boxes([p.box for p in boxed], face_instances(session, photo_id))
-    for index, person in enumerate(boxed):
-        instance = matched.get(index)
+    for person, instance in _boxed_on_faces(session, photo_id, people):
         if instance is None:
             instance = _box_only(session, photo_id, person.box)
             summary.created += 1
@@ -114,10 +111,8 @@ def attach_people(session: Session, photo_id: int, people: Sequence[TaggedPerson
 def reject_people(session: Session, photo_id: int, people: Sequence[TaggedPerson]) -> AttachSummary:
     """Record that the face in each box is not that person (restoring a backup)."""
     summary = AttachSummary()
-    boxed = [p for p in people if p.box is not None]
-    matched = match_boxes([p.box for p in boxed], face_instances(session, photo_id))
-    for index, person in enumerate(boxed):
-        instance = matched.get(index)
+    boxed = _boxed_on_faces(session, photo_id, people)
+    for person, instance in boxed:
         if instance is None:
             summary.skipped += 1
             continue
@@ -125,6 +120,16 @@ def reject_people(session: Session, photo_id: int, people: Sequence[TaggedPerson
         summary.linked += 1
     summary.skipped += len(people) - len(boxed)
     return summary
+
+
+def _boxed_on_faces(session: Session, photo_id: int,
+                    people: Sequence[TaggedPerson]) -> list[tuple[TaggedPerson, PersonInstance | None]]:
+    """Each person with a box, in order, with the photo's detected face it lands on
+    (``match_boxes``), or None. One function because attaching and rejecting people must pick
+    the same face for the same box; the faces are read before the caller changes anything."""
+    boxed = [p for p in people if p.box is not None]
+    matched = match_boxes([p.box for p in boxed], face_instances(session, photo_id))
+    return [(person, matched.get(index)) for index, person in enumerate(boxed)]
 
 
 def _count(summary: AttachSummary, linked: bool) -> None:
