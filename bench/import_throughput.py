@@ -81,7 +81,8 @@ def full_import(folder: Path, workers: int) -> tuple[float, int, float]:
 
 
 def photo_paths(folder: Path) -> list[Path]:
-    """Every photo below ``folder``, sorted, so "the first N" is the same set on every run."""
+    """Every photo below ``folder``, sorted, so "the first N" is the same set on every run
+    (``bench.stage_timing``'s ``--limit`` too)."""
     from albumtag.io.scan import scan_folder
 
     return sorted(folder / f.relpath for f in scan_folder(folder))
@@ -106,12 +107,23 @@ def decode_mode(folder: Path, paths: list[Path], workers: int) -> None:
     print(f"peak RSS of the import, main process and workers together: {peak_mb:.0f} MB  (goal < 500)")
 
 
+def print_ms_per_photo(seconds: dict[str, float], photos: int, width: int, indent: str = "",
+                       rates: bool = False) -> None:
+    """One line per step, in order: its name, its ms/photo (``width`` wide) and, with ``rates``,
+    its photos/s ("-" for no time). One function because this script's runs and
+    ``bench.stage_timing``'s stages and bodies-stage steps print the same figures, each in its
+    own layout (kept)."""
+    for step, total in seconds.items():
+        line = f"{indent}{step:<10}{1000 * total / photos:{width}.1f} ms/photo"
+        if rates:
+            line += (f"{photos / total:10.2f}" if total > 0 else f"{'-':>10}") + " photos/s"
+        print(line)
+
+
 def print_steps(run: SystemRun, photos: int) -> None:
     """ms/photo and photos/s of every timed step (stage) of a run, in the order it ran them."""
-    for step, seconds in run.seconds.items():
-        if step != "total":
-            rate = f"{photos / seconds:10.2f}" if seconds > 0 else f"{'-':>10}"
-            print(f"  {step:<10}{1000 * seconds / photos:12.1f} ms/photo{rate} photos/s")
+    steps = {step: seconds for step, seconds in run.seconds.items() if step != "total"}
+    print_ms_per_photo(steps, photos, 12, indent="  ", rates=True)
 
 
 def print_run(title: str, run: SystemRun, photos: int) -> float:

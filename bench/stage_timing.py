@@ -25,8 +25,8 @@ from albumtag.app.stages.bodies import BodyJob, BodyStage
 from albumtag.evaluation.isolated_run import measure
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.io.photo_batches import decode_for_analysis
-from albumtag.io.scan import scan_folder
 from albumtag.vision.mtcnn_detector import MtcnnDetector
+from bench.import_throughput import photo_paths, print_ms_per_photo
 
 BODY_STEPS = ("locate", "crops", "describe")
 
@@ -63,18 +63,16 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--limit", type=int)
     args = parser.parse_args()
-    paths = sorted(args.folder / f.relpath for f in scan_folder(args.folder))[:args.limit]
+    paths = photo_paths(args.folder)[:args.limit]
     photos = [LabelledPhoto(path, None) for path in paths]
     with tempfile.TemporaryDirectory() as tmp:
         run = measure("albumtag", photos, Path(tmp), args.device)
     print(f"{len(photos)} photos, {run.faces} faces; {os.cpu_count()} cores; device {args.device}")
-    for stage, seconds in run.seconds.items():
-        print(f"{stage:<10}{1000 * seconds / len(photos):10.1f} ms/photo")
+    print_ms_per_photo(run.seconds, len(photos), 10)
     print(f"peak RSS {run.peak_rss_mb:.0f} MB")
     seconds, kinds = body_steps(paths, args.device)
     print(f"bodies stage by step ({kinds['body']} body crops, {kinds['part']} part crops described):")
-    for step, total in seconds.items():
-        print(f"  {step:<10}{1000 * total / len(photos):8.1f} ms/photo")
+    print_ms_per_photo(seconds, len(photos), 8, indent="  ")
 
 
 if __name__ == "__main__":
