@@ -87,8 +87,6 @@ VARIANTS = {
     "no-evict": dataclasses.replace(APP, evict_ratio=0.0, adopt_ratio=0.0, piece_ratio=0.0),
     # without join_pieces for pieces of 2-4 faces (GroupingParams.piece_ratio): they stay apart
     "no-pieces": dataclasses.replace(APP, piece_ratio=0.0),
-    # lone faces of quality 0.75+ also join at 1.45 times a group's spread (GroupingParams.adopt_quality_ratio)
-    "quality-adopt": dataclasses.replace(APP, adopt_quality_ratio=1.45),
 }
 
 

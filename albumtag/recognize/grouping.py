@@ -97,17 +97,6 @@ class GroupingParams:
     # (reported once): crops-dev 0.9484 -> 0.9537 (20 -> 18 groups), pins-dev-b 0.9646 -> 0.9668
     # (27 -> 25), every LFW set and every str>fam unchanged. 0: never.
     piece_ratio: float = 1.25
-    # Opt-in, off (issue 18 study; variant quality-adopt in bench/album_grouping.py): a lone face
-    # of quality adopt_quality+ also joins a group of evict_size+ by join_pieces' lone-face test
-    # at this ratio, after adopt_ratio's pass (QAFace: a good face's position can be trusted
-    # farther out). Album sets of LFW's training half and pins-dev-a: 0.75 and 1.45 take
-    # pins-dev-a from 0.9865 to 0.9883 (18 -> 15 singles), every LFW set unchanged; but quality
-    # did not separate people's edge faces from strangers there (medians 0.55-0.59 and 0.47-0.61
-    # on lfw-family-40-strangers-*), and LFW's faces seldom reach 0.6, so on LFW the gate holds
-    # everything back, strangers and edge faces alike (without it, 1.45 lets 2 strangers in on
-    # three LFW sets). Not yet checked held out; 0: never.
-    adopt_quality_ratio: float = 0.0
-    adopt_quality: float = 0.75
     # Tried, not kept (see d3b5678): evicting a face whose 3 nearest members lie farther than the lone faces
     # beside it (near_ratio) lost held-out F1: crops-dev 0.9484 -> 0.9434, pins-dev-b 0.9646 -> 0.9642.
 
@@ -247,9 +236,6 @@ def _face_labels(faces: Instances, forbidden: dict[int, set[int]], params: Group
                              (2, params.evict_size - 1))
     if params.adopt_ratio > 0:
         labels = join_pieces(faces.vectors, labels, movable, params.adopt_ratio, params.evict_size, (1, 1))
-    if params.adopt_quality_ratio > 0:
-        labels = join_pieces(faces.vectors, labels, movable & (faces.quality >= params.adopt_quality),
-                             params.adopt_quality_ratio, params.evict_size, (1, 1))
     if params.min_conflicts > 0:
         conflicts = cannot_link_pairs(labels, faces.days, faces.photo_ids, faces.bodies, different_clothes)
         labels = split_conflicting_groups(faces.vectors, labels, movable, conflicts, params.min_conflicts)
