@@ -99,6 +99,11 @@ class GroupingParams:
     piece_ratio: float = 1.25
     # Tried, not kept (see d3b5678): evicting a face whose 3 nearest members lie farther than the lone faces
     # beside it (near_ratio) lost held-out F1: crops-dev 0.9484 -> 0.9434, pins-dev-b 0.9646 -> 0.9642.
+    # Tried, not kept (see c1c3309, reverted): face quality or descriptor norm to let good edge faces
+    # in or send poor strangers out. On --half dev neither separates a person's left-out edge faces
+    # from strangers absorbed (AUC 0.32-0.69, flipping between sets; the strangers' quality is a
+    # little higher than members'); a quality-gated wider join gained only on pins-dev-a (0.9865 ->
+    # 0.9883) because LFW faces rarely reach the gate.
 
 
 @dataclass
