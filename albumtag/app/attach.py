@@ -128,6 +128,8 @@ def _boxed_on_faces(session: Session, photo_id: int,
     (``match_boxes``), or None. One function because attaching and rejecting people must pick
     the same face for the same box; the faces are read before the caller changes anything."""
     boxed = [p for p in people if p.box is not None]
+    if not boxed:  # most photos: no query for their faces
+        return []
     matched = match_boxes([p.box for p in boxed], face_instances(session, photo_id))
     return [(person, matched.get(index)) for index, person in enumerate(boxed)]
 

@@ -1,4 +1,5 @@
-"""Writing an instance's stored descriptors through its ``features`` collection.
+"""Reading the instances a stage stores into, and writing an instance's stored descriptors
+through its ``features`` collection.
 
 Each stage owns some feature kinds (faces: ``face``; bodies: ``body`` and ``part:*``) and
 replaces exactly those. Rows of a kind that stays are updated in place and only vanished kinds
@@ -8,12 +9,28 @@ flush between deleting old rows and adding new ones (three round trips a face, b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from albumtag.library.schema import Feature, PersonInstance
 from albumtag.library.vectors import to_blob
+
+
+def instances_by_photo(session: Session, photo_ids: Sequence[int],
+                       with_features: bool = False) -> dict[int, list[PersonInstance]]:
+    """The instances of these photos, by photo id (in id order), read in one query for a
+    stage's whole buffer of results (with their ``features`` loaded too when asked); photos
+    without any are left out."""
+    query = select(PersonInstance).where(PersonInstance.photo_id.in_(photo_ids)).order_by(PersonInstance.id)
+    if with_features:
+        query = query.options(selectinload(PersonInstance.features))
+    found: dict[int, list[PersonInstance]] = {}
+    for instance in session.scalars(query):
+        found.setdefault(instance.photo_id, []).append(instance)
+    return found
 
 
 def replace_features(instance: PersonInstance, owned: Callable[[str], bool],

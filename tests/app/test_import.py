@@ -129,3 +129,40 @@ def test_cancel_stops_between_batches_and_the_next_run_finishes(library: Library
     second = import_folders(library, [album], stages=stages)
     assert second.run.stages["decode"].pending == 300 - decoded
     assert library_status(library).stages["decode"]["done"] == 300
+
+
+def test_a_buffer_of_results_is_stored_with_a_few_reads_not_one_a_photo(
+        library: Library, shared_data: Path, tmp_path: Path, monkeypatch) -> None:
+    """Each stage reads what its stores need for the whole buffer at once (``Stage.preload``):
+    a query a photo, each flushing the photo before it, was most of what storing a small photo
+    cost. Besides the instances (and their features), a stage's first buffer looks up the
+    model versions its features are stored under."""
+    from sqlalchemy import event
+
+    from albumtag.app.pipeline import Pipeline
+
+    album = tmp_path / "album"
+    photos = _copy_people(shared_data, album, ["Aaron_Peirsol", "Abdullah_Gul", "Adam_Sandler"])
+    reads: dict[str, list[tuple[int, int]]] = {}  # stage -> (photos stored, SELECTs) per buffer
+    flush = Pipeline._flush
+
+    def counted(self, stage, buffer, timer) -> None:
+        selects = [0]
+
+        def count(_conn, _cursor, statement: str, *_args) -> None:
+            selects[0] += statement.lstrip().upper().startswith("SELECT")
+        stored = len(buffer)
+        event.listen(library.engine, "before_cursor_execute", count)
+        try:
+            flush(self, stage, buffer, timer)
+        finally:
+            event.remove(library.engine, "before_cursor_execute", count)
+        if stored:
+            reads.setdefault(stage.name, []).append((stored, selects[0]))
+
+    monkeypatch.setattr(Pipeline, "_flush", counted)
+    import_folders(library, [album])
+    assert len(photos) == 9
+    for stage in ("decode", "faces", "regions", "bodies"):
+        assert max(stored for stored, _ in reads[stage]) >= 5, (stage, reads[stage])
+        assert max(selects for _, selects in reads[stage]) <= 4, (stage, reads[stage])

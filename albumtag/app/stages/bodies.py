@@ -27,7 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
@@ -41,7 +41,7 @@ from albumtag.embed.body_descriptor import (
 )
 from albumtag.embed.body_parts import BODY_FEATURE, PART_FEATURE_PREFIX, part_feature
 from albumtag.io.photo_batches import prefetched_batches
-from albumtag.library.features import replace_features
+from albumtag.library.features import instances_by_photo, replace_features
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import Album, AssignedBy, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
@@ -216,9 +216,14 @@ class BodyStage(Stage[BodyJob, BodyResult]):
             self._model_ids[model] = model_version_id(session, *model, self.descriptor.entry.sha256)
         return self._model_ids[model]
 
-    def store(self, session: Session, job: BodyJob, result: BodyResult) -> None:
-        instances = {i.id: i for i in session.scalars(select(PersonInstance).where(
-            PersonInstance.photo_id == job.photo_id).options(selectinload(PersonInstance.features)))}
+    def preload(self, session: Session, done: Sequence[tuple[BodyJob, BodyResult]]
+                ) -> dict[int, list[PersonInstance]]:
+        """Each photo's instances with their features (the faces stage's, and earlier bodies)."""
+        return instances_by_photo(session, [job.photo_id for job, _ in done], with_features=True)
+
+    def store(self, session: Session, job: BodyJob, result: BodyResult,
+              preloaded: list[PersonInstance] | None) -> None:
+        instances = {i.id: i for i in preloaded or []}
         for instance in instances.values():  # earlier body-only detections; a person's decisions are kept
             if instance.face_x1 is None and instance.assigned_by in (None, AssignedBy.MODEL):
                 session.delete(instance)

@@ -47,11 +47,31 @@ class DecodeStage(Stage[ReadJob, PhotoFacts]):
         pool: IsolatingPool[ReadJob, PhotoFacts] = IsolatingPool(read_photo, self.workers)
         yield from pool.map_unordered(jobs, cancel)
 
-    def store(self, session: Session, job: ReadJob, result: PhotoFacts) -> None:
-        photo = session.get(Photo, job.photo_id)
-        if photo is None:  # removed while we worked
+    def preload(self, session: Session, done: Sequence[tuple[ReadJob, PhotoFacts]]
+                ) -> dict[int, tuple[Photo, list[Photo]]]:
+        """Each photo's row, and for a photo read for the first time the missing photos with
+        its content (by id): the one it may be, moved."""
+        photos = session.scalars(select(Photo).where(Photo.id.in_([job.photo_id for job, _ in done])))
+        rows = {photo.id: photo for photo in photos}
+        digests = {result.content_hash for job, result in done
+                   if job.photo_id in rows and rows[job.photo_id].content_hash is None}
+        missing: dict[str, list[Photo]] = {}
+        if digests:
+            for old in session.scalars(select(Photo).where(Photo.content_hash.in_(digests), Photo.missing.is_(True))
+                                       .order_by(Photo.id)):
+                missing.setdefault(old.content_hash, []).append(old)
+        return {job.photo_id: (rows[job.photo_id], missing.get(result.content_hash, []))
+                for job, result in done if job.photo_id in rows}
+
+    def store(self, session: Session, job: ReadJob, result: PhotoFacts,
+              preloaded: tuple[Photo, list[Photo]] | None) -> None:
+        if preloaded is None:  # removed while we worked
             return
-        if photo.content_hash is None and _adopt_moved(session, photo, result.content_hash):
+        photo, same_content = preloaded
+        # a photo of the buffer stored before may have taken the first of them already
+        old = next((candidate for candidate in same_content if candidate.missing), None)
+        if photo.content_hash is None and old is not None:
+            _adopt_moved(session, photo, old)
             return
         if photo.content_hash not in (None, result.content_hash):
             # The file was edited: later stages run again and reconcile its people
@@ -65,15 +85,10 @@ class DecodeStage(Stage[ReadJob, PhotoFacts]):
         mark_stage(session, photo.id, self.name, self.version, warning=result.warning)
 
 
-def _adopt_moved(session: Session, new: Photo, digest: str) -> bool:
-    """If a missing photo has this content, it moved here: keep the old row, drop the new."""
-    old = session.scalars(select(Photo).where(Photo.content_hash == digest, Photo.missing.is_(True))
-                          .order_by(Photo.id).limit(1)).first()
-    if old is None:
-        return False
+def _adopt_moved(session: Session, new: Photo, old: Photo) -> None:
+    """A missing photo with this content moved here: keep the old row, drop the new."""
     album_id, relpath, size, mtime_ns = new.album_id, new.relpath, new.size, new.mtime_ns
     session.delete(new)
     session.flush()
     old.album_id, old.relpath, old.size, old.mtime_ns = album_id, relpath, size, mtime_ns
     old.missing = False
-    return True

@@ -22,7 +22,7 @@ from albumtag.app.pipeline import Stage, mark_stage
 from albumtag.app.progress import CancelToken
 from albumtag.embed.face_analysis import PHOTOS_PER_BATCH, AnalysedFace, FaceAnalysis, analysis_streams
 from albumtag.embed.face_descriptor import FACE_FEATURE
-from albumtag.library.features import replace_features
+from albumtag.library.features import instances_by_photo, replace_features
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import CONFIRMED_BY, Album, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
@@ -98,8 +98,14 @@ class FaceStage(Stage[FaceJob, FaceResult]):
                 session, descriptor.model_name, descriptor.version, descriptor.entry.sha256)
         return self._model_ids[FACE_FEATURE]
 
-    def store(self, session: Session, job: FaceJob, result: FaceResult) -> None:
-        existing = list(session.scalars(select(PersonInstance).where(PersonInstance.photo_id == job.photo_id)))
+    def preload(self, session: Session, done: Sequence[tuple[FaceJob, FaceResult]]
+                ) -> dict[int, list[PersonInstance]]:
+        """Each photo's instances so far (a photo read again keeps those a person confirmed)."""
+        return instances_by_photo(session, [job.photo_id for job, _ in done])
+
+    def store(self, session: Session, job: FaceJob, result: FaceResult,
+              preloaded: list[PersonInstance] | None) -> None:
+        existing = preloaded or []
         kept = [i for i in existing if i.assigned_by in CONFIRMED_BY]
         for instance in existing:
             if instance not in kept:

@@ -69,7 +69,7 @@ class RegionStage(Stage[RegionJob, RegionResult]):
                 return
             yield job, _read(job)
 
-    def store(self, session: Session, job: RegionJob, result: RegionResult) -> None:
+    def store(self, session: Session, job: RegionJob, result: RegionResult, preloaded: None) -> None:
         attach_people(session, job.photo_id, result.people, AssignedBy.METADATA, regions=True)
         mark_stage(session, job.photo_id, self.name, self.version, warning=result.warning)
 
