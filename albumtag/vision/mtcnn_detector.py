@@ -2,8 +2,9 @@
 
 Three small graphs run as a cascade: PNet over an image pyramid proposes windows, RNet
 refines them on 24x24 crops, ONet gives the final score, box and five landmarks on 48x48
-crops (see ``mtcnn_ops`` for each step). ``detect_batch`` runs PNet per photo (every level
-has its own size) but RNet and ONet once for all photos' candidates together.
+crops (see ``mtcnn_ops`` for each step). ``detect_batch`` runs PNet once per level for all
+its photos of one size (a camera or phone writes few sizes; a small level costs little more
+than the run itself) and RNet and ONet once for all photos' candidates together.
 
 Work per photo is capped: the pyramid and crops use a working copy whose long side is at
 most ``max_side`` pixels, so a 12 MP photo costs about what a 1600 px one does; faces from
@@ -45,15 +46,17 @@ class PNet(InferenceModel):
 
     model_name = "face_detector.pnet"
 
-    def __call__(self, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """HxWx3 uint8 -> (regression [4, h, w], face score [h, w]), in bands of rows."""
-        height = level.shape[0]
+    def __call__(self, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``[n, H, W, 3]`` uint8 levels of one size -> (regression ``[n, 4, h, w]``, face score
+        ``[n, h, w]``), all ``n`` in one run per band of rows: a small level costs little more
+        than the run itself, so photos of one size share their runs."""
+        count, height, width = levels.shape[:3]
         maps = []
-        for start, stop in ops.pnet_bands(height, level.shape[1], BAND_PIXELS):
-            reg, score = self.run({"image": ops.to_nchw(level[None, start:stop])})
+        for start, stop in ops.pnet_bands(height, width * count, BAND_PIXELS):
+            reg, score = self.run({"image": ops.to_nchw(levels[:, start:stop])})
             rows = ops.pnet_band_rows(start, stop, height)
-            maps.append((reg[0][:, :rows], score[0][:rows]))
-        return np.concatenate([reg for reg, _ in maps], axis=1), np.concatenate([score for _, score in maps])
+            maps.append((reg[:, :, :rows], score[:, :rows]))
+        return np.concatenate([reg for reg, _ in maps], axis=2), np.concatenate([score for _, score in maps], axis=1)
 
 
 class _CropNet(InferenceModel):
@@ -91,6 +94,14 @@ def _working_copy(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
         return image, scale
     size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _alike(pictures: list[np.ndarray], scales: list[float]) -> list[list[int]]:
+    """Indices of the pictures grouped by size and working scale (their pyramids match)."""
+    groups: dict[tuple[tuple[int, ...], float], list[int]] = {}
+    for index, (picture, scale) in enumerate(zip(pictures, scales)):
+        groups.setdefault((picture.shape, scale), []).append(index)
+    return list(groups.values())
 
 
 def _check_image(image: np.ndarray) -> None:
@@ -150,8 +161,12 @@ class MtcnnDetector:
         ]
 
     def _propose(self, pictures: list[np.ndarray], scales: list[float]) -> _Candidates:
-        """Stage 1: PNet over each photo's pyramid, NMS per level then per photo."""
-        found = [self._propose_one(picture, scale) for picture, scale in zip(pictures, scales)]
+        """Stage 1: PNet over each photo's pyramid (photos of one size and scale together),
+        NMS per level then per photo."""
+        found: list[tuple[np.ndarray, ...]] = [()] * len(pictures)
+        for indices in _alike(pictures, scales):
+            for index, parts in zip(indices, self._propose_alike([pictures[i] for i in indices], scales[indices[0]])):
+                found[index] = parts
         boxes = np.concatenate([f[0] for f in found])
         offsets = np.concatenate([f[2] for f in found])
         image = np.concatenate([np.full(len(f[0]), i) for i, f in enumerate(found)])
@@ -160,25 +175,28 @@ class MtcnnDetector:
         candidates = candidates.take(keep)
         return replace(candidates, boxes=ops.square(ops.regress(candidates.boxes, offsets[keep])))
 
-    def _propose_one(self, picture: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """PNet candidates of one working image: boxes, scores and regression offsets."""
-        height, width = picture.shape[:2]
+    def _propose_alike(self, pictures: list[np.ndarray], scale: float) -> list[tuple[np.ndarray, ...]]:
+        """PNet candidates of working images of one size and working scale: per image, its
+        boxes, scores and regression offsets."""
+        height, width = pictures[0].shape[:2]
         min_face = max(self.min_face * scale, ops.CELL)
-        parts = [(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 4), np.float32))]
-        level = picture
-        scales = ops.pyramid_scales(height, width, min_face, self.factor, self.max_side, self.border)
-        for level_scale in scales:
+        empty = (np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 4), np.float32))
+        parts: list[list[tuple[np.ndarray, ...]]] = [[empty] for _ in pictures]
+        levels = pictures
+        b = self.border
+        for level_scale in ops.pyramid_scales(height, width, min_face, self.factor, self.max_side, b):
             level_h, level_w = ops.level_size(height, width, level_scale)
             # Each level shrinks the previous one: INTER_AREA on a ratio near 1 from the full
             # picture costs ~10 ms a level at 1600 px, from the previous level a fraction.
-            level = cv2.resize(level, (level_w, level_h), interpolation=cv2.INTER_AREA)
-            parts.append(self._level_candidates(level, (level_w / width, level_h / height)))
-        return tuple(np.concatenate(arrays) for arrays in zip(*parts))
+            levels = [cv2.resize(level, (level_w, level_h), interpolation=cv2.INTER_AREA) for level in levels]
+            reg, score = self.pnet(np.stack([cv2.copyMakeBorder(level, b, b, b, b, BORDER_MODE) for level in levels]))
+            for k in range(len(levels)):
+                parts[k].append(self._level_candidates(reg[k], score[k], (level_w / width, level_h / height)))
+        return [tuple(np.concatenate(arrays) for arrays in zip(*mine)) for mine in parts]
 
-    def _level_candidates(self, level: np.ndarray, scale_xy: tuple[float, float]) -> tuple[np.ndarray, ...]:
-        b = self.border
-        reg, score = self.pnet(cv2.copyMakeBorder(level, b, b, b, b, BORDER_MODE))
-        boxes, scores, offsets = ops.pnet_candidates(reg, score, scale_xy, self.thresholds[0], b)
+    def _level_candidates(self, reg: np.ndarray, score: np.ndarray,
+                          scale_xy: tuple[float, float]) -> tuple[np.ndarray, ...]:
+        boxes, scores, offsets = ops.pnet_candidates(reg, score, scale_xy, self.thresholds[0], self.border)
         keep = ops.nms(boxes, scores, 0.5)
         return boxes[keep], scores[keep], offsets[keep]
 

@@ -164,8 +164,23 @@ def test_batch_matches_single_photos(detector: MtcnnDetector) -> None:
             np.testing.assert_allclose(a.landmarks, b.landmarks, atol=0.05)
 
 
+def test_photos_of_one_size_detected_together_as_each_alone(detector: MtcnnDetector) -> None:
+    """Same-size photos share PNet's runs; each must still get exactly its own faces."""
+    crops = sorted((SHARED / "faces-crops-dev").glob("*/*.png"))[:6]
+    images = [load_rgb(path) for path in crops] + [load_rgb(KNN / "train/biden/biden.jpg")]
+    assert len({image.shape for image in images[:-1]}) == 1
+    together = detector.detect_batch(images)
+    for image, faces in zip(images, together):
+        alone = detector.detect(image)
+        assert len(alone) == len(faces) >= 1
+        for a, b in zip(alone, faces):
+            np.testing.assert_allclose(a.box, b.box, atol=1e-3)
+            np.testing.assert_allclose(a.landmarks, b.landmarks, atol=1e-3)
+
+
 def test_pnet_in_bands_gives_the_whole_level_map(detector: MtcnnDetector, monkeypatch: pytest.MonkeyPatch) -> None:
-    level = load_rgb(SHARED / "group-bbt/examples/images/bbt3.jpg")[:381, :593]  # odd sides
+    photo = load_rgb(SHARED / "group-bbt/examples/images/bbt3.jpg")
+    level = np.stack([photo[:381, :593], photo[-381:, -593:]])  # odd sides, two photos in one run
     whole_reg, whole_score = detector.pnet(level)
     monkeypatch.setattr(mtcnn_detector, "BAND_PIXELS", 20_000)  # 32-row bands
     reg, score = detector.pnet(level)
