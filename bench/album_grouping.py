@@ -29,13 +29,6 @@ any cluster of 2+ photos; seconds. The groupings are the app's ``group_labels`` 
 ``GroupingParams()`` (``app``), any ``--variant`` and ``--params``, and ``yardstick``: the best
 single average-linkage threshold (euclidean, 0.30 to 0.70 by 0.01) over the same faces, picked
 by F1 with the answers in hand, so only a yardstick, never a choice.
-
-``--flip-scale S`` (a study; nothing ships) replaces every face's descriptor by the mean of
-its chip's and its mirror image's descriptors, times S (averaging shrinks distances, so the
-rules' radii meet them at another scale): the pools' photos are analysed again, each face
-matched to its cached row by its plain descriptor, and the result cached beside the pool's.
-The mirror image costs one more descriptor run a face (``python -m bench.faces DIR`` prints
-describe faces/s).
 """
 
 from __future__ import annotations
@@ -63,7 +56,6 @@ from albumtag.app.settings import EngineSettings
 from albumtag.app.stages.decode import DecodeStage
 from albumtag.app.stages.faces import FaceStage
 from albumtag.app.stages.regions import RegionStage
-from albumtag.embed.face_analysis import FaceAnalysis, analysis_streams
 from albumtag.evaluation.album_sets import (
     LfwSize,
     album,
@@ -188,44 +180,6 @@ def pool_faces(pool: str, paths: list[Path], shared: Path, versions: list[str], 
     np.savez_compressed(path, photo=faces.photo, vectors=faces.vectors, quality=faces.quality, days=faces.days,
                         boxes=faces.boxes)
     return faces
-
-
-@dataclass(frozen=True)
-class _Job:
-    path: str
-
-
-def flipped_vectors(pool: str, faces: Faces, shared: Path, versions: list[str], device: str) -> np.ndarray:
-    """The pool's descriptors averaged with their chips' mirror images' (row for row with
-    ``faces``), from the cache or computed: the photos analysed again, each face found by its
-    plain descriptor (the same analysis gives the same one)."""
-    path = cache_path(f"{pool}-flip", faces.paths, shared, versions)
-    if path.is_file():
-        with np.load(path) as data:
-            return data["vectors"]
-    print(f"{pool}: describing {len(faces.photo)} mirrored faces (cached in {path})", file=sys.stderr, flush=True)
-    analysis = FaceAnalysis(device, streams=analysis_streams(device))
-    assert analysis.descriptor is not None
-    rows_of: dict[str, list[int]] = {}
-    for row, photo in enumerate(faces.photo.tolist()):
-        rows_of.setdefault(str(faces.paths[photo]), []).append(row)
-    result = np.full_like(faces.vectors, np.nan)
-    for job, photo in analysis.analyse_files([_Job(str(p)) for p in faces.paths]):
-        rows = np.array(rows_of.get(job.path, []), dtype=np.int64)
-        if isinstance(photo, Exception) or not len(rows) or not photo.faces:
-            continue
-        plain = np.stack([face.descriptor for face in photo.faces])
-        mirrored = analysis.descriptor.describe(np.stack([face.chip[:, ::-1] for face in photo.faces]))
-        gaps = np.linalg.norm(faces.vectors[rows, None, :] - plain[None], axis=2)
-        match = np.argmin(gaps, axis=1)
-        if gaps[np.arange(len(rows)), match].max() > 1e-3:
-            raise RuntimeError(f"{job.path}: its faces are not the cached ones")
-        result[rows] = (plain[match] + mirrored[match]) / 2
-    if np.isnan(result).any():
-        raise RuntimeError(f"{pool}: {int(np.isnan(result[:, 0]).sum())} faces not found again")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, vectors=result)
-    return result
 
 
 def pools_for(sets: Sequence[str], shared: Path, training: bool, half: str) -> dict[str, list[Path]]:
@@ -362,8 +316,6 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="GroupingParams variants to print beside the app's")
     parser.add_argument("--params", nargs="+", default=[], metavar="KEY=VALUE",
                         help="one more variant: GroupingParams() with these fields replaced")
-    parser.add_argument("--flip-scale", type=float, default=0.0, metavar="S",
-                        help="a study: descriptors averaged with their mirror image's, times S (0: plain)")
     args = parser.parse_args(argv)
     training = args.half == "dev"
     sets = args.sets or default_lfw_sets() + (["pins-dev-a"] if training else ["crops-dev", "pins-dev-b"])
@@ -375,14 +327,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     start = time.perf_counter()
     pools = pools_for(sets, args.shared, training, args.half)
     parts = {name: pool_faces(name, paths, args.shared, versions, args.device) for name, paths in pools.items()}
-    if args.flip_scale:
-        parts = {name: dataclasses.replace(
-            part, vectors=flipped_vectors(name, part, args.shared, versions, args.device) * args.flip_scale)
-            for name, part in parts.items()}
     faces = Faces.join(list(parts.values()))
     largest = faces.largest()
     print(f"LFW half: {args.half}; faces of {len(faces.paths)} photos ready in {time.perf_counter() - start:.1f} s;"
-          f" models {versions[2]}" + (f"; descriptors flip-averaged, x{args.flip_scale}" if args.flip_scale else ""))
+          f" models {versions[2]}")
     print("  grouping                P      R     F1 groups single  str>fam str-grp seconds")
     for name in sets:
         photos = album(args.shared, name, training)

@@ -1,10 +1,14 @@
-"""Face descriptors: dlib's ResNet (``dlib_face_recognition_resnet_model_v1``) on onnxruntime.
+"""Face descriptors: dlib's ResNet (``dlib_face_recognition_resnet_model_v1``) on onnxruntime,
+each chip averaged with its mirror image.
 
 The graph (built by ``python -m trainer faces``) takes aligned chips exactly as dlib cuts
 them (``get_face_chip`` geometry: 150 px, padding 0.25) as float32 NHWC RGB in 0..255 and
-does dlib's own normalisation inside, so the output equals dlib's ``compute_face_descriptor``:
-a raw 128-d vector, not re-normalised, whose Euclidean distances keep dlib's meaning (two
-chips of one person are usually closer than 0.6). Neither torch nor dlib is needed here.
+does dlib's own normalisation inside. Its output is 1.03 times the mean of dlib's
+``compute_face_descriptor`` of the chip and of its mirror image
+(``trainer.faces.build_descriptor.MirrorAveraged``): a raw 128-d vector, not re-normalised,
+on which one person's faces lie closer together than on dlib's, and whose Euclidean
+distances keep dlib's meaning (two chips of one person are usually closer than 0.6). Neither
+torch nor dlib is needed here.
 """
 
 from __future__ import annotations

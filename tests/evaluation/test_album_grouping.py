@@ -1,19 +1,15 @@
 """``bench/album_grouping.py``'s scoring on made-up face rows (no photo is described): the photo's
 largest face stands for it, strangers who join a family group are counted, the yardstick
-finds the threshold that separates well-separated people; and its flip-averaged descriptors
-on real photos."""
+finds the threshold that separates well-separated people."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-import bench.album_grouping as album_grouping
-from albumtag.embed.face_analysis import FaceAnalysis
 from albumtag.evaluation.photo_sets import LabelledPhoto
-from bench.album_grouping import Faces, flipped_vectors, nearest_same, photo_clusters, score, take, yardstick
+from bench.album_grouping import Faces, nearest_same, photo_clusters, score, take, yardstick
 
 
 def _faces(rng: np.random.Generator) -> tuple[Faces, list[LabelledPhoto]]:
@@ -61,34 +57,3 @@ def test_yardstick_separates_separated_people() -> None:
     assert 0.30 <= threshold <= 0.70
     assert scored.precision == 1.0 and scored.strangers_in_family == 0.0
     assert scored.groups == 2  # ann's faceless photo is the one miss
-
-
-def test_flip_averaged_descriptors_of_a_photo_and_its_mirror_image_agree(
-        shared_data: Path, tmp_path: Path, monkeypatch) -> None:
-    """A photo and its mirror image give mirrored chips: their plain descriptors differ, the
-    averages of each chip's and its mirror's nearly agree; each face is found again by its
-    plain descriptor, and the result is cached."""
-    sources = sorted((shared_data / "faces-lfw" / "Aaron_Peirsol").glob("*.jpg"))[:2]
-    paths = []
-    for k, source in enumerate(sources):
-        image = Image.open(source)
-        for name, picture in ((f"{k}.jpg", image), (f"{k}-mirror.jpg", image.transpose(Image.FLIP_LEFT_RIGHT))):
-            picture.save(tmp_path / name, quality=95)
-            paths.append(tmp_path / name)
-    analysis = FaceAnalysis("cpu")
-    rows = [(k, face.descriptor, face.detection.box) for k, (_, photo) in
-            enumerate(analysis.analyse_files([album_grouping._Job(str(p)) for p in paths])) for face in photo.faces]
-    largest = [max((r for r in rows if r[0] == k), key=lambda r: (r[2][2] - r[2][0]) * (r[2][3] - r[2][1]))
-               for k in range(len(paths))]
-    faces = Faces(paths, np.array([r[0] for r in largest]), np.stack([r[1] for r in largest]),
-                  np.ones(len(largest)), np.full(len(largest), -1), np.array([r[2] for r in largest]))
-    monkeypatch.setattr(album_grouping, "CACHE", tmp_path / "cache")
-
-    averaged = flipped_vectors("test", faces, shared_data, ["v"], "cpu")
-    assert list(album_grouping.CACHE.glob("test-flip-*.npz"))
-    for k in (0, 2):  # each photo beside its mirror image
-        plain = np.linalg.norm(faces.vectors[k] - faces.vectors[k + 1])
-        assert plain > 0.05
-        assert np.linalg.norm(averaged[k] - averaged[k + 1]) < plain / 2
-        assert np.linalg.norm(averaged[k] - faces.vectors[k]) < plain
-    np.testing.assert_array_equal(flipped_vectors("test", faces, shared_data, ["v"], "cpu"), averaged)
