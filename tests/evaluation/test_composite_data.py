@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
+import albumtag.evaluation.composite_data as composite_data
 from albumtag.evaluation.composite_data import (
     EVALUATION_HALF,
     FUSION_HALF,
     cuhk03_half,
     cuhk03_people,
+    face_run,
     lfw_people,
     sample_pairs,
 )
 from albumtag.evaluation.splits import is_training_person
+from albumtag.runtime.manifest import ModelEntry
 
 
 def test_cuhk03_val_halves_are_even_and_odd_ids(shared_data: Path) -> None:
@@ -40,3 +46,22 @@ def test_sampled_albums_draw_face_people_and_pair_each_once() -> None:
     assert sorted(b for _, b, _ in first) == sorted(bodies)
     assert len({f for f, _, _ in first}) == 3 and all(n == len(bodies[b]) for _, b, n in first)
     assert {f for f, _, _ in first} != {f for f, _, _ in other} or first != other
+
+
+def test_cached_face_descriptors_are_not_reused_after_the_face_models_change(
+        shared_data: Path, tmp_path: Path, monkeypatch) -> None:
+    """The cache is keyed by the face models' versions too: a rebuilt descriptor describes
+    the photos again instead of reading the old model's vectors."""
+    photos = sorted((shared_data / "faces-lfw" / "Aaron_Peirsol").glob("*.jpg"))[:2]
+    first = face_run("albumtag", photos, "cpu", tmp_path)
+    assert len(list(tmp_path.glob("composite-faces-albumtag-*.npz"))) == 1
+    np.testing.assert_array_equal(face_run("albumtag", photos, "cpu", tmp_path).vectors, first.vectors)
+
+    real = composite_data.model_entry
+
+    def rebuilt(name: str) -> ModelEntry:
+        return replace(real(name), version="rebuilt") if name == "face_descriptor" else real(name)
+
+    monkeypatch.setattr(composite_data, "model_entry", rebuilt)
+    face_run("albumtag", photos, "cpu", tmp_path)
+    assert len(list(tmp_path.glob("composite-faces-albumtag-*.npz"))) == 2
