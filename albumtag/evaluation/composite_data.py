@@ -30,12 +30,12 @@ from PIL import Image
 
 from albumtag.embed.body_descriptor import BodyDescriptor, describe_with_colour
 from albumtag.embed.body_parts import part_feature
+from albumtag.embed.face_analysis import FaceAnalysis
 from albumtag.evaluation import face_system, reference_system
 from albumtag.evaluation.composite import FACE, CompositeSet, pair_people
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.run_result import SystemRun
 from albumtag.evaluation.splits import is_training_person
-from albumtag.runtime.manifest import model_entry
 from albumtag.vision.crop_pose import crop_detector, crop_pose
 from albumtag.vision.poselets import crop_part, fire, load_poselets
 
@@ -77,14 +77,12 @@ def load_rgb(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
-FACE_MODELS = ("face_detector.pnet", "face_detector.rnet", "face_detector.onet", "face_alignment", "face_descriptor")
-
-
 def face_run(system: str, photos: Sequence[Path], device: str, cache: Path | None = None) -> SystemRun:
     """Face descriptors of the centred face per photo (LFW's construction) by ``system``
     ("albumtag" or the dlib reference), cached in ``cache`` by photo list and, for AlbumTag,
-    the versions of its face models (a rebuilt descriptor must not meet old vectors)."""
-    versions = [model_entry(name).version for name in FACE_MODELS] if system == "albumtag" else []
+    the face analysis' version, the one the faces stage stores (a rebuilt descriptor must not
+    meet old vectors)."""
+    versions = [FaceAnalysis(device).version] if system == "albumtag" else []
     key = hashlib.sha256("\n".join([*versions, *map(str, photos)]).encode()).hexdigest()[:16]
     path = cache / f"composite-faces-{system}-{key}.npz" if cache is not None else None
     if path is not None and path.is_file():

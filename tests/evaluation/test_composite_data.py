@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-import albumtag.evaluation.composite_data as composite_data
+from albumtag.embed.face_descriptor import FaceDescriptor
 from albumtag.evaluation.composite_data import (
     EVALUATION_HALF,
     FUSION_HALF,
@@ -18,7 +17,6 @@ from albumtag.evaluation.composite_data import (
     sample_pairs,
 )
 from albumtag.evaluation.splits import is_training_person
-from albumtag.runtime.manifest import ModelEntry
 
 
 def test_cuhk03_val_halves_are_even_and_odd_ids(shared_data: Path) -> None:
@@ -57,11 +55,6 @@ def test_cached_face_descriptors_are_not_reused_after_the_face_models_change(
     assert len(list(tmp_path.glob("composite-faces-albumtag-*.npz"))) == 1
     np.testing.assert_array_equal(face_run("albumtag", photos, "cpu", tmp_path).vectors, first.vectors)
 
-    real = composite_data.model_entry
-
-    def rebuilt(name: str) -> ModelEntry:
-        return replace(real(name), version="rebuilt") if name == "face_descriptor" else real(name)
-
-    monkeypatch.setattr(composite_data, "model_entry", rebuilt)
+    monkeypatch.setattr(FaceDescriptor, "version", property(lambda _: "rebuilt"))
     face_run("albumtag", photos, "cpu", tmp_path)
     assert len(list(tmp_path.glob("composite-faces-albumtag-*.npz"))) == 2
