@@ -326,8 +326,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     versions = stage_versions(FaceStage(args.device))
     start = time.perf_counter()
     pools = pools_for(sets, args.shared, training, args.half)
-    parts = {name: pool_faces(name, paths, args.shared, versions, args.device) for name, paths in pools.items()}
-    faces = Faces.join(list(parts.values()))
+    faces = Faces.join([pool_faces(name, paths, args.shared, versions, args.device) for name, paths in pools.items()])
     largest = faces.largest()
     print(f"LFW half: {args.half}; faces of {len(faces.paths)} photos ready in {time.perf_counter() - start:.1f} s;"
           f" models {versions[2]}")

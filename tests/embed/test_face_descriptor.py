@@ -16,7 +16,7 @@ import pytest
 
 from albumtag.embed.face_analysis import FaceAnalysis
 from albumtag.embed.face_descriptor import BATCH, EMBEDDING_SIZE, MATCH_DISTANCE, FaceDescriptor, distance
-from trainer.faces.build_descriptor import MIRROR_SCALE
+from trainer.faces.build_descriptor import dlib_descriptors
 from trainer.images import read_rgb
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -83,10 +83,7 @@ def test_matches_dlib_on_every_face(descriptor: FaceDescriptor) -> None:
     chips = _dlib_chips(dlib, photos)
     assert len(chips) >= len(photos) * 0.9, f"only {len(chips)} faces in {len(photos)} photos"
 
-    reference_model = dlib.face_recognition_model_v1(models.face_recognition_model_location())
-    plain, mirrored = (np.array([reference_model.compute_face_descriptor(np.ascontiguousarray(chip))
-                                 for chip in images], np.float32) for images in (chips, chips[:, :, ::-1]))
-    reference = (plain + mirrored) / 2 * MIRROR_SCALE
+    reference = dlib_descriptors(Path(models.face_recognition_model_location()), chips)
     ours = descriptor.describe(chips)
 
     cosine = _cosine(ours, reference)
