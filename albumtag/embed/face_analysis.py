@@ -11,9 +11,16 @@ The app's faces stage, ``albumtag.evaluation.face_system`` and the face head's t
   are added up for benchmarks;
 - ``streams``: how many batches are analysed at once, each on a thread of its own
   (``analysis_streams``). MTCNN's graphs on a small photo are tiny and much of its time is
-  Python between them, so one batch cannot keep two cores busy; onnxruntime sessions may run
-  from several threads at once, sharing their intra-op threads, so a large photo's graphs
-  still spread over every core.
+  Python between them, so one batch cannot keep two cores busy. A batch holds at most its
+  stream's share of ``BATCH_PIXELS``, so large photos go side by side too, with the memory
+  one batch of them held before. Small photos (``NARROW_PIXELS``) are detected on sessions
+  with the stream's share of the cores as intra-op threads (one each on two cores), larger
+  ones on sessions with every core, and the descriptor has the stream's share. Why, measured
+  with 2 streams on 2 cores, ms a photo: with every session on every core the streams'
+  thread pools fight over the cores on small photos (400 web photos of about 0.1 MP: 37.4
+  against 33.3; 1024 px photos: 198-204 against 181-185), while on 1600 px photos one
+  thread a stream is no faster (459-472 against 467-518) and on 12 MP photos slower (723-743
+  against 814-842): two large convolutions at once evict each other from the cache.
 
 Photos are decoded at working resolution (``albumtag.io.photo_batches``) on a helper thread
 while the models work on the previous batch; the detector's batch step and the descriptor run
@@ -38,13 +45,14 @@ import numpy as np
 from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FaceDescriptor
 from albumtag.io.errors import PhotoError
 from albumtag.io.photo_batches import BATCH_PIXELS, Cancellable, J, decoded_pixels, prefetched_batches
-from albumtag.runtime.inference_model import uses_cuda
+from albumtag.runtime.inference_model import default_threads, uses_cuda
 from albumtag.runtime.providers import Device
 from albumtag.vision.align import face_chip, load_template
 from albumtag.vision.face_detection import FaceDetection, FaceDetector
 from albumtag.vision.face_detectors import DEFAULT_DETECTOR, create_face_detector
 
 PHOTOS_PER_BATCH = 8  # photos decoded, detected and described together (the faces stage's batch)
+NARROW_PIXELS = 1_000_000  # photos of at most this many pixels are detected on a stream's share of the cores
 
 Keep = Callable[[list[FaceDetection], np.ndarray], Sequence[int]]
 """Which detections of a photo (best score first) to align and describe, given the photo's
@@ -88,9 +96,12 @@ class FaceAnalysis:
     def __init__(self, device: Device | str = Device.AUTO, models_root: Path | None = None,
                  describe: bool = True, detector: str = DEFAULT_DETECTOR, streams: int = 1) -> None:
         self.streams = max(1, streams)
+        share = max(1, default_threads() // self.streams)
         self.detector: FaceDetector = create_face_detector(device, models_root, detector)
+        self.narrow_detector = (create_face_detector(device, models_root, detector, share)
+                                if share < default_threads() else self.detector)
         self.template = load_template(models_root)
-        self.descriptor = FaceDescriptor(device, models_root) if describe else None
+        self.descriptor = FaceDescriptor(device, models_root, share) if describe else None
 
     @property
     def version(self) -> str:
@@ -106,10 +117,10 @@ class FaceAnalysis:
         Stops between batches once ``cancel`` is cancelled."""
         with ThreadPoolExecutor(self.streams, thread_name_prefix="faces") as pool:
             running: deque[tuple[Future, int]] = deque()
-            for batch, decoded in prefetched_batches(jobs, batch_size, cancel):
+            for batch, decoded in prefetched_batches(jobs, batch_size, cancel, BATCH_PIXELS // self.streams):
                 pixels = sum(map(decoded_pixels, decoded))
-                # A batch waits while the others under analysis hold a batch's worth of pixels:
-                # small photos go side by side, a 12 MP batch alone (memory as with one stream).
+                # A batch waits while the others under analysis hold BATCH_PIXELS: batches are cut
+                # to a stream's share, so this holds back only a single photo larger than that.
                 while running and (len(running) >= self.streams or sum(p for _, p in running) + pixels > BATCH_PIXELS):
                     yield from running.popleft()[0].result()
                 running.append((pool.submit(self._analyse_batch, batch, decoded, keep, seconds), pixels))
@@ -133,7 +144,7 @@ class FaceAnalysis:
         where to add the time spent detecting (``detect``) and aligning + describing
         (``describe``)."""
         clock = time.perf_counter()
-        detections = self.detector.detect_batch(images)
+        detections = self._detector_for(images).detect_batch(images)
         now = time.perf_counter()
         kept = [[found[k] for k in keep(found, image)] for image, found in zip(images, detections)]
         chips = [[face_chip(image, d.landmarks, self.template) for d in faces] for image, faces in zip(images, kept)]
@@ -144,6 +155,11 @@ class FaceAnalysis:
         scales = [1.0] * len(images) if scales is None else scales
         return [AnalysedPhoto(scale, image, found, [AnalysedFace(*face) for face in zip(*per_face)])
                 for scale, image, found, *per_face in zip(scales, images, detections, kept, chips, vectors)]
+
+    def _detector_for(self, images: list[np.ndarray]) -> FaceDetector:
+        """The narrow detector for a batch of small photos, else the one on every core."""
+        small = sum(image.shape[0] * image.shape[1] for image in images) <= NARROW_PIXELS * len(images)
+        return self.narrow_detector if small else self.detector
 
     def _describe(self, chips: list[list[np.ndarray]]) -> list[list[np.ndarray | None]]:
         """Every photo's chips described in one descriptor run (None each without one)."""
