@@ -115,15 +115,22 @@ def _areas(boxes: np.ndarray) -> np.ndarray:
     return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None)
 
 
-def overlapping_pairs(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs ``(i, j)``, ``i != j``, of boxes whose x-ranges intersect, each pair once.
+def overlapping_pairs(boxes: np.ndarray, groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``(i, j)``, ``i != j``, of boxes whose x-ranges intersect, each pair once;
+    with ``groups`` (an integer per box), only pairs within one group.
 
     A sweep over boxes sorted by x1 instead of all n^2 pairs: PNet leaves thousands of
-    small candidates on a large photo, and each meets only its neighbours.
+    small candidates on a large photo, and each meets only its neighbours. Groups are laid
+    side by side along x, a whole-pixel span apart, so one sweep serves them all (in float64,
+    where float32 coordinates plus whole offsets stay exact).
     """
-    by_x = np.argsort(boxes[:, 0], kind="stable")
-    starts = boxes[by_x, 0]
-    ends = np.searchsorted(starts, boxes[by_x, 2], side="left")
+    x1, x2 = boxes[:, 0].astype(np.float64), boxes[:, 2].astype(np.float64)
+    if groups is not None and len(boxes):
+        offset = (groups - groups.min()) * (np.ceil(x2.max() - x1.min()) + 1.0)
+        x1, x2 = x1 + offset, x2 + offset
+    by_x = np.argsort(x1, kind="stable")
+    starts = x1[by_x]
+    ends = np.searchsorted(starts, x2[by_x], side="left")
     counts = np.maximum(ends - np.arange(len(boxes)) - 1, 0)
     first = np.repeat(np.arange(len(boxes)), counts)
     step = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -141,8 +148,10 @@ def overlap(a: np.ndarray, b: np.ndarray, mode: NmsMode = "union") -> np.ndarray
     return inter / np.maximum(denominator, 1e-9)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, mode: NmsMode = "union") -> np.ndarray:
-    """Greedy non-maximum suppression; indices of the kept boxes, best score first.
+def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, mode: NmsMode = "union",
+        groups: np.ndarray | None = None) -> np.ndarray:
+    """Greedy non-maximum suppression; indices of the kept boxes, best score first. With
+    ``groups`` (an integer per box), a box suppresses only boxes of its own group.
 
     Same result as the textbook loop (keep the best box, drop every box overlapping it by
     more than ``threshold``, repeat), but the overlaps are computed once, for intersecting
@@ -151,7 +160,7 @@ def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, mode: NmsMode =
     order = np.argsort(-scores, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    i, j = overlapping_pairs(boxes)
+    i, j = overlapping_pairs(boxes, groups)
     close = overlap(boxes[i], boxes[j], mode) > threshold
     better, worse = np.minimum(rank[i[close]], rank[j[close]]), np.maximum(rank[i[close]], rank[j[close]])
     by_better = np.argsort(better, kind="stable")
@@ -169,10 +178,9 @@ def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, mode: NmsMode =
 def batched_nms(
     boxes: np.ndarray, scores: np.ndarray, groups: np.ndarray, threshold: float, mode: NmsMode = "union"
 ) -> np.ndarray:
-    """NMS within each group (photo, or pyramid level) separately; kept indices, sorted."""
-    keep = [np.flatnonzero(groups == g)[nms(boxes[groups == g], scores[groups == g], threshold, mode)]
-            for g in np.unique(groups)]
-    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+    """NMS within each group (photo, or pyramid level) separately, in one sweep; kept
+    indices, sorted."""
+    return np.sort(nms(boxes, scores, threshold, mode, np.asarray(groups, dtype=np.int64)))
 
 
 def regress(boxes: np.ndarray, offsets: np.ndarray) -> np.ndarray:

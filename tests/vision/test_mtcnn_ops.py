@@ -150,6 +150,25 @@ def test_overlapping_pairs_are_all_x_intersecting_pairs_once() -> None:
     assert found == expected
 
 
+@pytest.mark.parametrize("mode", ["union", "min"])
+def test_nms_by_groups_equals_the_textbook_loop_in_each_group(mode: str) -> None:
+    """One sweep over boxes of several groups (the pyramid levels of several photos, far
+    apart or on top of each other) keeps what each group's own loop keeps, in score order."""
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(0, 80))
+        corner = rng.uniform(-20, 300, (n, 2))
+        b = np.concatenate([corner, corner + rng.uniform(0.5, 60, (n, 2))], axis=1).astype(np.float32)
+        scores = rng.integers(0, 4, n).astype(np.float32)
+        groups = rng.integers(0, 5, n)
+        kept = ops.nms(b, scores, 0.5, mode, groups)
+        assert kept.tolist() == sorted(kept.tolist(), key=lambda k: -scores[k])
+        for g in range(5):
+            mine = np.flatnonzero(groups == g)
+            expected = mine[naive_nms(b[mine], scores[mine], 0.5, mode)]
+            assert [k for k in kept.tolist() if groups[k] == g] == expected.tolist()
+
+
 def test_batched_nms_does_not_suppress_across_groups() -> None:
     b = boxes((0, 0, 10, 10), (0, 0, 10, 10), (1, 1, 10, 10))
     keep = ops.batched_nms(b, np.array([0.9, 0.8, 0.7]), np.array([0, 1, 0]), 0.5)
