@@ -161,3 +161,19 @@ def test_the_head_exports_to_onnx_with_k_r_an_input(tmp_path: Path, shared_data:
     assert feature.shape == (len(maps), 256) and np.allclose(out_kernels, kernels.numpy(), atol=1e-5)
     other = solve_commonality(kernels[: len(maps) // 2])
     assert not np.allclose(session.run(None, {"maps": maps, "common": other.numpy()})[0], feature, atol=1e-4)
+
+
+def test_cached_maps_are_not_reused_after_the_face_models_change(tmp_path: Path, shared_data: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The face head's data cache is keyed by the detector's and template's versions too: a
+    rebuilt detector cuts the chips again instead of reading the old model's maps."""
+    from albumtag.vision.mtcnn_detector import MtcnnDetector
+
+    lfw = shared_data / "faces-lfw"
+    first = load_split(lfw, tmp_path, True, max_people=2, max_per_person=2)
+    assert len(list(tmp_path.iterdir())) == 1
+    np.testing.assert_array_equal(load_split(lfw, tmp_path, True, max_people=2, max_per_person=2).maps, first.maps)
+
+    monkeypatch.setattr(MtcnnDetector, "version", property(lambda _: "rebuilt"))
+    load_split(lfw, tmp_path, True, max_people=2, max_per_person=2)
+    assert len(list(tmp_path.iterdir())) == 2

@@ -99,19 +99,28 @@ def _central_face(faces: list[FaceDetection], image: np.ndarray) -> list[int]:
     return [] if chosen is None else [chosen]
 
 
-def _key(split: str, paths: list[str]) -> str:
-    return f"{split}-{hashlib.sha256(chr(10).join(paths).encode()).hexdigest()[:12]}"
+def chips_version(models_root: Path | None = None) -> str:
+    """What the cached chips depend on besides the photos: the app's detector and alignment
+    template (a rebuilt detector or template cuts other chips)."""
+    from albumtag.embed.face_analysis import FaceAnalysis
+
+    return FaceAnalysis("cpu", models_root, describe=False).version
+
+
+def _key(split: str, paths: list[str], version: str) -> str:
+    return f"{split}-{hashlib.sha256(chr(10).join([version, *paths]).encode()).hexdigest()[:12]}"
 
 
 def load_split(lfw: Path, cache: Path, training: bool, max_people: int | None = None,
                max_per_person: int | None = None, log=print) -> FaceMaps:
-    """z_x and descriptors of one half of LFW, extracted once and cached in shards."""
+    """z_x and descriptors of one half of LFW, extracted once and cached in shards, keyed by
+    the photos and ``chips_version``."""
     people = lfw_people(lfw, training, max_people, max_per_person)
     photos = [p for _, ps in people for p in ps]
     labels = np.array([k for k, (_, ps) in enumerate(people) for _ in ps], dtype=np.int64)
     relative = [p.relative_to(lfw).as_posix() for p in photos]
     split = "train" if training else "heldout"
-    folder = cache / _key(split, relative)
+    folder = cache / _key(split, relative, chips_version())
     folder.mkdir(parents=True, exist_ok=True)
     net = None
     parts = []
