@@ -180,10 +180,10 @@ class MtcnnDetector:
         boxes, scores and regression offsets."""
         height, width = pictures[0].shape[:2]
         min_face = max(self.min_face * scale, ops.CELL)
-        scales = ops.pyramid_scales(height, width, min_face, self.factor, self.max_side, self.border)
+        b = self.border
+        scales = ops.pyramid_scales(height, width, min_face, self.factor, self.max_side, b)
         found: list[tuple[np.ndarray, ...]] = []  # per level, then per picture
         levels = pictures
-        b = self.border
         for level_scale in scales:
             level_h, level_w = ops.level_size(height, width, level_scale)
             # Each level shrinks the previous one: INTER_AREA on a ratio near 1 from the full
