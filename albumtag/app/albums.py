@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from albumtag.app.progress import CancelToken, ProgressCallback, StageTimer, ignore_progress
@@ -43,13 +44,12 @@ def add_album(library: Library, folder: Path, name: str | None = None) -> int:
         raise AlbumError(f"not a folder: {folder}")
     root = str(folder.resolve())
     with library.session() as session:
-        existing = session.scalar(select(Album.id).where(Album.root == root))
-        if existing is not None:
-            return existing
-        album = Album(name=name or folder.resolve().name or root, root=root)
-        session.add(album)
-        session.flush()
-        return album.id
+        # INSERT OR IGNORE, then read: two imports of one new folder started together (the
+        # writer lock is taken after this) both see no album; a select-then-insert made the
+        # second fail on album.root's unique constraint.
+        session.execute(sqlite_insert(Album).values(name=name or folder.resolve().name or root, root=root)
+                        .on_conflict_do_nothing(index_elements=[Album.root]))
+        return session.scalar(select(Album.id).where(Album.root == root))
 
 
 def album_ids(library: Library) -> list[int]:
