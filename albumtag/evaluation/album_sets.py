@@ -11,6 +11,11 @@ are shaped like the library (``bench/album_grouping.py`` measures grouping on th
   only people with 2+ photos, so a stranger is someone whose other photos are left out; a half
   holds about 750 such people, so ``S`` beyond that gives them all. The sets nest: a smaller
   family or fewer strangers is a prefix of the larger.
+- ``lfw-family-F-acquaintances-A-strangers-S``: the same, plus every photo of ``A`` people with
+  2-9 photos (labelled), the middle of a real library that the sets above lack: friends seen a
+  handful of times. They are taken from the end of the same hash order and are never strangers
+  too (the strangers skip them), so a rule that dissolves small loose groups to keep strangers
+  out shows what it costs the people seen two to nine times.
 - ``crops-dev``: every photo of ``faces-crops-dev`` (12 people).
 - ``pins-dev-a`` / ``pins-dev-b``: ``faces-pins-dev`` split by the same hash rule as LFW's halves
   (A: the people ``is_training_person`` puts in the training half, 11 of 25; B the other 14),
@@ -34,27 +39,31 @@ LFW = "faces-lfw"
 CROPS = "faces-crops-dev"
 PINS = "faces-pins-dev"
 OTHER_SETS = ("crops-dev", "pins-dev-a", "pins-dev-b", "pins-dev")
-_LFW_SET = re.compile(r"lfw-family-(\d+)-strangers-(\d+)")
+_LFW_SET = re.compile(r"lfw-family-(\d+)(?:-acquaintances-(\d+))?-strangers-(\d+)")
+ACQUAINTANCE_SETS = ("lfw-family-15-acquaintances-200-strangers-1000",
+                     "lfw-family-40-acquaintances-200-strangers-300")
 
 
 @dataclass(frozen=True)
 class LfwSize:
     family: int
     strangers: int
+    acquaintances: int = 0
 
 
-def lfw_set_name(family: int, strangers: int) -> str:
-    return f"lfw-family-{family}-strangers-{strangers}"
+def lfw_set_name(family: int, strangers: int, acquaintances: int = 0) -> str:
+    middle = f"-acquaintances-{acquaintances}" if acquaintances else ""
+    return f"lfw-family-{family}{middle}-strangers-{strangers}"
 
 
 def default_lfw_sets() -> list[str]:
-    return [lfw_set_name(f, s) for f in FAMILY_SIZES for s in STRANGER_COUNTS]
+    return [lfw_set_name(f, s) for f in FAMILY_SIZES for s in STRANGER_COUNTS] + list(ACQUAINTANCE_SETS)
 
 
 def parse_lfw_set(name: str) -> LfwSize | None:
     """The sizes of an ``lfw-family-F-strangers-S`` name; None for any other set."""
     match = _LFW_SET.fullmatch(name)
-    return None if match is None else LfwSize(int(match[1]), int(match[2]))
+    return None if match is None else LfwSize(int(match[1]), int(match[3]), int(match[2] or 0))
 
 
 def check_set_name(name: str) -> str:
@@ -83,17 +92,31 @@ def _hash_order(name: str) -> str:
     return hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
-def stranger_people(people: dict[str, list[Path]], count: int) -> list[str]:
-    """Up to ``count`` people with fewer than 10 photos, in the order of their name's sha256."""
-    eligible = [name for name, photos in people.items() if 0 < len(photos) < FAMILY_MIN_PHOTOS]
-    return sorted(eligible, key=_hash_order)[:count]
+def _few_photo_people(people: dict[str, list[Path]]) -> list[str]:
+    """The people with fewer than 10 photos, in the order of their name's sha256."""
+    return sorted((name for name, photos in people.items() if 0 < len(photos) < FAMILY_MIN_PHOTOS), key=_hash_order)
+
+
+def acquaintance_people(people: dict[str, list[Path]], count: int) -> list[str]:
+    """Up to ``count`` people with 2-9 photos, from the end of the strangers' hash order."""
+    return [name for name in reversed(_few_photo_people(people)) if len(people[name]) >= 2][:count]
+
+
+def stranger_people(people: dict[str, list[Path]], count: int, acquaintances: int = 0) -> list[str]:
+    """Up to ``count`` people with fewer than 10 photos, in the order of their name's sha256,
+    skipping the first ``acquaintances`` acquaintances."""
+    known = set(acquaintance_people(people, acquaintances))
+    return [name for name in _few_photo_people(people) if name not in known][:count]
 
 
 def lfw_album(people: dict[str, list[Path]], size: LfwSize) -> list[LabelledPhoto]:
-    """The family's every photo (labelled), then each stranger's first photo (label None)."""
-    family = [LabelledPhoto(p, name) for name in family_people(people, size.family) for p in people[name]]
-    strangers = [LabelledPhoto(people[name][0], None) for name in stranger_people(people, size.strangers)]
-    return family + strangers
+    """The family's every photo (labelled), the acquaintances' every photo (labelled), then
+    each stranger's first photo (label None)."""
+    known = family_people(people, size.family) + acquaintance_people(people, size.acquaintances)
+    labelled = [LabelledPhoto(p, name) for name in known for p in people[name]]
+    strangers = [LabelledPhoto(people[name][0], None)
+                 for name in stranger_people(people, size.strangers, size.acquaintances)]
+    return labelled + strangers
 
 
 def pins_half(name: str) -> str:

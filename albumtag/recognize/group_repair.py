@@ -241,6 +241,50 @@ def evict_far_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
     return result
 
 
+def tighten_small_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, radius: float,
+                         max_size: int) -> np.ndarray:
+    """In each group of 2 to ``max_size`` faces, a movable face leaves, alone, when its mean
+    distance to the other members is over ``radius`` and some face outside the group is nearer
+    to it than that: the farthest such face first, then the test again on the faces left.
+
+    A group this small has no spread of its own to measure a face by (``evict_far_faces``
+    needs ``evict_size``+ members), and the split radius that suits a person with hundreds of
+    faces lets a stranger seen once sit beside someone seen a handful of times. The second test
+    keeps a person's own loose faces where nothing else is near (a small library, a face
+    unlike any other): the group is then still its best home."""
+    result = labels.copy()
+    small = [group for group in members_by_label(labels).values()
+             if 2 <= len(group) <= max_size and movable[group].any()]
+    if not small:
+        return result
+    rows = np.concatenate(small)
+    # max_size + 1 nearest always reach past the face's own group
+    near_distances, near_ids = knn(build_index(vectors), vectors[rows], max_size + 1)
+    row_of = {face: k for k, face in enumerate(rows.tolist())}
+    leaving = [group[~_kept_in_small_group(vectors[group], movable[group], radius, group,
+                                           near_distances[[row_of[f] for f in group.tolist()]],
+                                           near_ids[[row_of[f] for f in group.tolist()]])]
+               for group in small]
+    _leave_alone(result, np.concatenate(leaving), _first_fresh(labels))
+    return result
+
+
+def _kept_in_small_group(vectors: np.ndarray, movable: np.ndarray, radius: float, group: np.ndarray,
+                         near_distances: np.ndarray, near_ids: np.ndarray) -> np.ndarray:
+    """``tighten_small_groups`` for one group: which of its faces stay."""
+    distances = cdist(vectors.astype(np.float64), vectors.astype(np.float64))
+    kept = np.ones(len(group), dtype=bool)
+    while kept.sum() >= 2:
+        means = distances[:, kept].sum(axis=1) / (kept.sum() - 1)
+        outside = ~np.isin(near_ids, group[kept]) & (near_ids >= 0)
+        nearest_outside = np.where(outside, near_distances, np.inf).min(axis=1)
+        leaves = kept & movable & (means > radius) & (nearest_outside < means)
+        if not leaves.any():
+            break
+        kept[int(np.argmax(np.where(leaves, means, -np.inf)))] = False
+    return kept
+
+
 def _distance_ratios(vectors: np.ndarray, movable: np.ndarray, ratio: float,
                      sample: int) -> tuple[np.ndarray, np.ndarray]:
     """``evict_far_faces`` for one group: each face's median distance to the members kept,

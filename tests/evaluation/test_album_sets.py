@@ -3,6 +3,7 @@ stranger, the fixed pins halves; built from folder listings only, no face is des
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +11,14 @@ import pytest
 
 from albumtag.evaluation.album_sets import (
     LfwSize,
+    acquaintance_people,
     album,
     check_set_name,
     default_lfw_sets,
     family_people,
     lfw_album,
     lfw_half,
+    lfw_set_name,
     parse_lfw_set,
     pins_album,
     pins_half,
@@ -42,8 +45,10 @@ def lfw(tmp_path: Path) -> Path:
 
 
 def test_set_names() -> None:
-    assert len(default_lfw_sets()) == 9
+    assert len(default_lfw_sets()) == 11
     assert parse_lfw_set("lfw-family-15-strangers-300") == LfwSize(15, 300)
+    assert parse_lfw_set("lfw-family-15-acquaintances-20-strangers-300") == LfwSize(15, 300, 20)
+    assert all(lfw_set_name(*astuple(parse_lfw_set(name))) == name for name in default_lfw_sets())
     assert parse_lfw_set("pins-dev-a") is None
     assert check_set_name("pins-dev-b") == "pins-dev-b"
     with pytest.raises(ValueError):
@@ -70,6 +75,21 @@ def test_strangers_are_one_photo_each_of_fewer_than_ten_photo_people(lfw: Path) 
     assert all(p.path.name.endswith("_0001.jpg") for p in strangers)  # each one's first photo
     assert stranger_people(people, 10) == stranger_people(people, 20)[:10]  # nested, fixed order
     assert len(stranger_people(people, 1000)) == 41  # capped at those there are ("Nine" included)
+
+
+def test_acquaintances_are_every_photo_of_two_to_nine_photo_people_and_never_strangers(lfw: Path) -> None:
+    people = {**lfw_half(lfw, True), **lfw_half(lfw, False)}
+    photos = lfw_album(people, LfwSize(2, 1000, 5))
+    friends = acquaintance_people(people, 5)
+    assert len(friends) == 5 and all(2 <= len(people[name]) <= 9 for name in friends)
+    assert acquaintance_people(people, 3) == friends[:3]  # nested, fixed order
+    labelled = {name for name in (p.label for p in photos) if name is not None}
+    assert labelled == {"Big_A", "Big_B", *friends}
+    assert sum(p.label in friends for p in photos) == sum(len(people[name]) for name in friends)
+    strangers = [p.path.parent.name for p in photos if p.label is None]
+    assert len(strangers) == 41 - 5 and not set(strangers) & set(friends)
+    # without acquaintances the strangers are exactly as before; with them, the same order less them
+    assert stranger_people(people, 1000, 5) == [n for n in stranger_people(people, 1000) if n not in friends]
 
 
 def test_lfw_sets_take_one_half_only(lfw: Path) -> None:

@@ -12,6 +12,7 @@ from albumtag.recognize.group_repair import (
     merge_close_groups,
     split_conflicting_groups,
     split_loose_groups,
+    tighten_small_groups,
 )
 
 LONE, PIECES = (1, 1), (2, 4)  # join_pieces' sizes: single faces, pieces under min_size 5
@@ -238,3 +239,31 @@ def test_a_piece_within_two_groups_spreads_or_among_another_persons_faces_stays_
     assert np.array_equal(join_pieces(vectors, labels, np.ones(len(labels), bool), ratio=1.25, min_size=5,
                                       sizes=PIECES), labels)
 
+
+
+def test_a_stranger_beside_a_small_group_leaves_it_and_a_close_small_group_stays() -> None:
+    """A group of a few faces has no spread of its own, so a face whose mean distance to the
+    others is over the radius leaves (the farthest first, then the test again) when a face
+    outside the group is nearer to it than that; members within the radius, a far face with
+    nothing else near it, confirmed faces and groups over ``max_size`` stay."""
+    rng = np.random.default_rng(11)
+    a, b = _centres(3.0)
+    stranger, near = a.copy(), b.copy()
+    stranger[1] = 0.6
+    near[1] = 0.35
+    other = stranger.copy()
+    other[2] = 0.4  # someone else, alone, 0.4 from the stranger: nearer than the group's 0.6
+    friend = _blob(rng, a, 3)  # a person seen three times, faces about 0.08 apart
+    vectors = np.vstack([friend, stranger, _blob(rng, b, 2), near, _blob(rng, a + 1.0, 12), other])
+    labels = np.array([4] * 4 + [5] * 3 + [6] * 12 + [-20])
+    vectors[-2, 1] += 0.6  # far from its 11 fellows, but a group of 12 is measured by its own spread
+    movable = np.ones(len(labels), dtype=bool)
+    tightened = tighten_small_groups(vectors, labels, movable, radius=0.53, max_size=10)
+    assert np.all(tightened[:3] == 4) and tightened[3] < 0, "the stranger leaves, alone; the three stay"
+    assert tightened[3] not in np.delete(tightened, 3)
+    assert np.array_equal(tightened[4:], labels[4:]), "0.35 from two faces is within the radius; 12 is not small"
+    assert np.array_equal(tighten_small_groups(vectors[:-1], labels[:-1], movable[:-1], radius=0.53, max_size=10),
+                          labels[:-1]), "with no other face nearer, the group is still the stranger's best home"
+    movable[3] = False
+    assert np.array_equal(tighten_small_groups(vectors, labels, movable, radius=0.53, max_size=10), labels), \
+        "a confirmed face never moves"
