@@ -13,7 +13,8 @@ stays alone.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Set
+from itertools import count
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -59,7 +60,9 @@ def assign_within_photos(vectors: np.ndarray, photos: np.ndarray, labels: np.nda
     """Labels where no photo holds two faces of one group. Only photos where that happens are
     decided again, and only their movable faces move: unmovable faces keep their label, which
     the others may then not take, and a face never takes a label it is ``forbidden``. A face
-    left without a group gets a label of its own, -(index + 1)."""
+    left without a group gets a fresh label of its own, below every label in use and below
+    -len(labels): not -(index + 1), which names the group chinese whispers grew from that face,
+    a group the face may since have been sent out of."""
     clashes = sorted({photo for (photo, _), count in Counter(zip(photos.tolist(), labels.tolist())).items()
                       if count > 1})
     if not clashes:
@@ -71,18 +74,20 @@ def assign_within_photos(vectors: np.ndarray, photos: np.ndarray, labels: np.nda
     groups = _Groups(vectors, labels)
     near = groups.nearby(vectors[np.concatenate(deciding)])
     result = labels.copy()
+    fresh = count(int(min(labels.min(initial=0), -len(labels))) - 1, -1)
     start = 0
     for photo, faces in zip(clashes, deciding):
         if len(faces):
             taken = {int(labels[k]) for k in members[photo] if not movable[k]}
             nearby = {int(g) for g in near[start:start + len(faces)].ravel()}
-            _assign_photo(result, faces, vectors, labels, groups, nearby, taken, forbidden, radius)
+            _assign_photo(result, faces, vectors, labels, groups, nearby, taken, forbidden, radius, fresh)
         start += len(faces)
     return result
 
 
 def _assign_photo(result: np.ndarray, faces: np.ndarray, vectors: np.ndarray, labels: np.ndarray, groups: _Groups,
-                  nearby: set[int], taken: set[int], forbidden: Mapping[int, Set[int]], radius: float) -> None:
+                  nearby: set[int], taken: set[int], forbidden: Mapping[int, Set[int]], radius: float,
+                  fresh: Iterator[int]) -> None:
     """One photo's bipartite match of its movable ``faces`` to their own groups and ``nearby``
     ones, except the groups ``taken`` by the photo's unmovable faces."""
     candidates = sorted(({int(labels[k]) for k in faces} | nearby) - taken)
@@ -95,4 +100,4 @@ def _assign_photo(result: np.ndarray, faces: np.ndarray, vectors: np.ndarray, la
     rows, cols = linear_sum_assignment(cost)
     for row, col in zip(rows.tolist(), cols.tolist()):
         k = int(faces[row])
-        result[k] = candidates[col] if col < len(candidates) and cost[row, col] < radius else -(k + 1)
+        result[k] = candidates[col] if col < len(candidates) and cost[row, col] < radius else next(fresh)
