@@ -57,20 +57,22 @@ class _Groups:
 
 def assign_within_photos(vectors: np.ndarray, photos: np.ndarray, labels: np.ndarray, movable: np.ndarray,
                          forbidden: Mapping[int, Set[int]], radius: float) -> np.ndarray:
-    """Labels where no photo holds two faces of one group. Only photos where that happens are
-    decided again, and only their movable faces move: unmovable faces keep their label, which
-    the others may then not take, and a face never takes a label it is ``forbidden``. A face
-    left without a group gets a fresh label of its own, below every label in use and below
-    -len(labels): not -(index + 1), which names the group chinese whispers grew from that face,
-    a group the face may since have been sent out of."""
-    clashes = sorted({photo for (photo, _), count in Counter(zip(photos.tolist(), labels.tolist())).items()
-                      if count > 1})
+    """Labels where no photo holds two faces of one group. Only the faces of such a shared
+    group are decided again, and only movable ones: the photo's other faces keep their labels
+    (which the decided faces may then not take), so a face a repair left alone is not drawn
+    into a group only because two other faces of its photo clashed; and a face never takes a
+    label it is ``forbidden``. A face left without a group gets a fresh label of its own, below
+    every label in use and below -len(labels): not -(index + 1), which names the group chinese
+    whispers grew from that face, a group the face may since have been sent out of."""
+    shared = {key for key, count in Counter(zip(photos.tolist(), labels.tolist())).items() if count > 1}
+    clashes = sorted({photo for photo, _ in shared})
     if not clashes:
         return labels
     members = defaultdict(list)
     for k, photo in enumerate(photos.tolist()):
         members[photo].append(k)
-    deciding = [np.array([k for k in members[photo] if movable[k]], dtype=np.int64) for photo in clashes]
+    deciding = [np.array([k for k in members[photo] if movable[k] and (photo, int(labels[k])) in shared],
+                         dtype=np.int64) for photo in clashes]
     groups = _Groups(vectors, labels)
     near = groups.nearby(vectors[np.concatenate(deciding)])
     result = labels.copy()
@@ -78,7 +80,8 @@ def assign_within_photos(vectors: np.ndarray, photos: np.ndarray, labels: np.nda
     start = 0
     for photo, faces in zip(clashes, deciding):
         if len(faces):
-            taken = {int(labels[k]) for k in members[photo] if not movable[k]}
+            deciding_here = set(faces.tolist())
+            taken = {int(labels[k]) for k in members[photo] if k not in deciding_here}
             nearby = {int(g) for g in near[start:start + len(faces)].ravel()}
             _assign_photo(result, faces, vectors, labels, groups, nearby, taken, forbidden, radius, fresh)
         start += len(faces)

@@ -57,3 +57,14 @@ def test_no_clash_no_change() -> None:
     vectors, labels, photos = _twins()
     labels[19] = 2
     assert np.array_equal(assign_within_photos(vectors, photos, labels, np.ones(20, bool), {}, RADIUS), labels)
+
+
+def test_a_face_outside_the_clash_keeps_its_label() -> None:
+    """Only the faces sharing a group in their photo are decided again: a third face of the
+    photo, left alone by a repair although near group 2's mean, stays alone."""
+    vectors, labels, photos = _twins()
+    vectors = np.vstack([vectors, vectors[10] + 0.01])
+    labels, photos = np.append(labels, -100), np.append(photos, 99)
+    result = assign_within_photos(vectors, photos, labels, np.ones(21, bool), {}, RADIUS)
+    assert result[20] == -100
+    assert result[18] == 1 and result[19] == 2, "the clash itself is still decided"
