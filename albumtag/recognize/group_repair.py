@@ -258,8 +258,8 @@ def tighten_small_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.nd
     if not small:
         return result
     rows = np.concatenate(small)
-    # max_size + 1 nearest always reach past the face's own group
-    near_distances, near_ids = knn(build_index(vectors), vectors[rows], max_size + 1)
+    # max_size + 1 nearest always reach past the face's own group; few faces ask, so exactly
+    near_distances, near_ids = knn(build_index(vectors, exact=True), vectors[rows], max_size + 1)
     row_of = {face: k for k, face in enumerate(rows.tolist())}
     leaving = [group[~_kept_in_small_group(vectors[group], movable[group], radius, group,
                                            near_distances[[row_of[f] for f in group.tolist()]],

@@ -13,10 +13,14 @@ EXACT_LIMIT = 40_000
 HNSW_LINKS = 32
 
 
-def build_index(vectors: np.ndarray) -> faiss.Index:
+def build_index(vectors: np.ndarray, exact: bool = False) -> faiss.Index:
+    """An index of ``vectors``: exact up to ``EXACT_LIMIT`` (or with ``exact``), HNSW past it.
+
+    ``exact`` is for a few queries against many vectors: a flat index costs nothing to build
+    and a search per query, where an HNSW graph over 100k faces takes half a minute to build."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
-    if len(vectors) <= EXACT_LIMIT:
+    if exact or len(vectors) <= EXACT_LIMIT:
         index = faiss.IndexFlatL2(dim)
     else:
         index = faiss.IndexHNSWFlat(dim, HNSW_LINKS)
