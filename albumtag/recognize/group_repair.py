@@ -260,11 +260,10 @@ def tighten_small_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.nd
     rows = np.concatenate(small)
     # max_size + 1 nearest always reach past the face's own group; few faces ask, so exactly
     near_distances, near_ids = knn(build_index(vectors, exact=True), vectors[rows], max_size + 1)
-    row_of = {face: k for k, face in enumerate(rows.tolist())}
+    starts = np.cumsum([0] + [len(group) for group in small])
     leaving = [group[~_kept_in_small_group(vectors[group], movable[group], radius, group,
-                                           near_distances[[row_of[f] for f in group.tolist()]],
-                                           near_ids[[row_of[f] for f in group.tolist()]])]
-               for group in small]
+                                           near_distances[start:end], near_ids[start:end])]
+               for group, start, end in zip(small, starts[:-1], starts[1:])]
     _leave_alone(result, np.concatenate(leaving), _first_fresh(labels))
     return result
 
