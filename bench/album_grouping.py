@@ -27,10 +27,10 @@ BCubed precision / recall / F1 over the labelled photos (family and acquaintance
 count inside the clusters they join); ``groups``: clusters of the set's photos holding 2+
 photos, ``single``: those holding one (faceless photos included); ``str>fam``: the share of
 strangers whose cluster holds a labelled photo (the issue asks for at most 1%); ``str-grp``:
-the share of strangers in any cluster of 2+ photos; seconds. The groupings are the app's ``group_labels`` with
-``GroupingParams()`` (``app``), any ``--variant`` and ``--params``, and ``yardstick``: the best
-single average-linkage threshold (euclidean, 0.30 to 0.70 by 0.01) over the same faces, picked
-by F1 with the answers in hand, so only a yardstick, never a choice.
+the share of strangers in any cluster of 2+ photos; seconds. The groupings are the app's
+``group_labels`` with ``GroupingParams()`` (``app``), any ``--variant`` and ``--params``, and
+``yardstick``: the best single average-linkage threshold (euclidean, 0.30 to 0.70 by 0.01) over
+the same faces, picked by F1 with the answers in hand, so only a yardstick, never a choice.
 """
 
 from __future__ import annotations

@@ -124,6 +124,13 @@ def settle(labels: np.ndarray, vectors: np.ndarray, fixed: Mapping[int, int],
     return result
 
 
+def first_fresh_label(labels: np.ndarray) -> int:
+    """A label below every label in use and below -len(labels): it cannot collide with a group
+    in use nor with the -(node + 1) a lone node (or the group chinese whispers grew from it)
+    is given."""
+    return int(min(labels.min(initial=0), -len(labels))) - 1
+
+
 def compact_labels(labels: np.ndarray) -> np.ndarray:
     """Relabel to 0..k-1 in order of first appearance."""
     _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)

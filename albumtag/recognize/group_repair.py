@@ -34,7 +34,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import cdist, pdist
 
-from albumtag.recognize.clustering import group_stats, members_by_label
+from albumtag.recognize.clustering import first_fresh_label, group_stats, members_by_label
 from albumtag.recognize.neighbours import build_index, knn
 
 SPLIT_SAMPLE = 2000  # average linkage is O(n^2) in memory; bigger groups are split on a sample
@@ -72,7 +72,7 @@ def split_loose_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.ndar
     New labels lie below both every label in use and -len(labels), so they cannot collide
     with the -(node + 1) a lone node is given."""
     result = labels.copy()
-    fresh = _first_fresh(labels)
+    fresh = first_fresh_label(labels)
     for group in members_by_label(labels).values():
         if len(group) < 3 or not movable[group].any():
             continue
@@ -89,7 +89,7 @@ def split_conflicting_groups(vectors: np.ndarray, labels: np.ndarray, movable: n
     noisy pair cannot split a person. Repeated while a split is made (pieces of three
     people split again)."""
     result = labels.copy()
-    fresh = _first_fresh(labels)
+    fresh = first_fresh_label(labels)
     for _ in range(SPLIT_ROUNDS):
         inside: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for a, b in zip(pairs[0].tolist(), pairs[1].tolist()):
@@ -107,11 +107,6 @@ def split_conflicting_groups(vectors: np.ndarray, labels: np.ndarray, movable: n
         if not split:
             break
     return result
-
-
-def _first_fresh(labels: np.ndarray) -> int:
-    """A label below every label in use and below -len(labels)."""
-    return int(min(labels.min(initial=0), -len(labels))) - 1
 
 
 def _apply_pieces(result: np.ndarray, group: np.ndarray, pieces: np.ndarray, movable: np.ndarray,
@@ -233,7 +228,7 @@ def evict_far_faces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray
         ratios, kept = _distance_ratios(vectors[group], movable[group], ratio, sample)
         leaving.append(group[~kept])
         doubtful.append(group[kept & movable[group] & (ratios > mixed_ratio)])
-    fresh = _leave_alone(result, np.concatenate(leaving), _first_fresh(labels))
+    fresh = _leave_alone(result, np.concatenate(leaving), first_fresh_label(labels))
     doubtful_rows = np.concatenate(doubtful)
     # each doubtful face is a piece of its own, weighed against the group it is in
     shares = _outside_shares(vectors, result, list(doubtful_rows[:, None]), result[doubtful_rows])
@@ -264,7 +259,7 @@ def tighten_small_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.nd
     leaving = [group[~_kept_in_small_group(vectors[group], movable[group], radius, group,
                                            near_distances[start:end], near_ids[start:end])]
                for group, start, end in zip(small, starts[:-1], starts[1:])]
-    _leave_alone(result, np.concatenate(leaving), _first_fresh(labels))
+    _leave_alone(result, np.concatenate(leaving), first_fresh_label(labels))
     return result
 
 

@@ -19,6 +19,7 @@ from itertools import count
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from albumtag.recognize.clustering import first_fresh_label
 from albumtag.recognize.neighbours import build_index, knn
 
 NEARBY_GROUPS = 3  # besides the groups already in the photo, each face may take one of these
@@ -76,7 +77,7 @@ def assign_within_photos(vectors: np.ndarray, photos: np.ndarray, labels: np.nda
     groups = _Groups(vectors, labels)
     near = groups.nearby(vectors[np.concatenate(deciding)])
     result = labels.copy()
-    fresh = count(int(min(labels.min(initial=0), -len(labels))) - 1, -1)
+    fresh = count(first_fresh_label(labels), -1)
     start = 0
     for photo, faces in zip(clashes, deciding):
         if len(faces):
@@ -91,8 +92,9 @@ def assign_within_photos(vectors: np.ndarray, photos: np.ndarray, labels: np.nda
 def _assign_photo(result: np.ndarray, faces: np.ndarray, vectors: np.ndarray, labels: np.ndarray, groups: _Groups,
                   nearby: set[int], taken: set[int], forbidden: Mapping[int, Set[int]], radius: float,
                   fresh: Iterator[int]) -> None:
-    """One photo's bipartite match of its movable ``faces`` to their own groups and ``nearby``
-    ones, except the groups ``taken`` by the photo's unmovable faces."""
+    """One photo's bipartite match of its deciding ``faces`` to their own groups and ``nearby``
+    ones, except the groups ``taken`` by the photo's other faces; a face left alone takes the
+    next ``fresh`` label."""
     candidates = sorted(({int(labels[k]) for k in faces} | nearby) - taken)
     cost = np.full((len(faces), len(candidates) + len(faces)), _NEVER)
     for row, k in enumerate(faces.tolist()):
