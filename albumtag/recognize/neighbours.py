@@ -47,11 +47,13 @@ def radius_graph(vectors: np.ndarray, k: int, radius: float,
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
     sources = np.arange(len(vectors)) if queries is None else np.asarray(queries, dtype=np.int64)
-    distances, ids = knn(build_index(vectors), vectors[sources], k + 1)
-    rows = np.repeat(sources, ids.shape[1])
-    cols, dist = ids.ravel(), distances.ravel()
-    keep = (cols >= 0) & (cols != rows) & (dist < radius)
-    rows, cols, dist = rows[keep], cols[keep], dist[keep]
+    asked = vectors if queries is None else vectors[sources]  # every vector: no copy of them all
+    distances, ids = knn(build_index(vectors), asked, k + 1)
+    # only the edges kept are spelled out as (row, col) pairs: at 100k faces the full [N, k + 1]
+    # pair arrays were the grouping's peak memory (bench/cluster_scale.py)
+    keep = (ids >= 0) & (ids != sources[:, None]) & (distances < radius)
+    rows, cols, dist = np.broadcast_to(sources[:, None], ids.shape)[keep], ids[keep], distances[keep]
+    del distances, ids, keep
     low, high = np.minimum(rows, cols), np.maximum(rows, cols)
-    pairs, first = np.unique(low * len(vectors) + high, return_index=True)
+    _, first = np.unique(low * len(vectors) + high, return_index=True)
     return low[first], high[first], dist[first].astype(np.float32)
