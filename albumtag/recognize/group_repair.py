@@ -35,7 +35,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import cdist, pdist
 
 from albumtag.recognize.clustering import first_fresh_label, group_stats, members_by_label
-from albumtag.recognize.neighbours import build_index, knn
+from albumtag.recognize.neighbours import knn
 
 SPLIT_SAMPLE = 2000  # average linkage is O(n^2) in memory; bigger groups are split on a sample
 CONFLICTS_SEPARATED = 0.8  # a split by cannot-link pairs must part this share of them ...
@@ -58,7 +58,7 @@ def average_linkage_pieces(vectors: np.ndarray, radius: float | None = None, sam
         return np.ones(len(vectors), dtype=np.int64)
     if len(vectors) > sample:
         chosen = np.linspace(0, len(vectors) - 1, sample).astype(np.int64)
-        _, nearest = knn(build_index(vectors[chosen]), vectors, 1)
+        _, nearest = knn(vectors[chosen], vectors, 1)
         return average_linkage_pieces(vectors[chosen], radius, sample, count)[nearest[:, 0]]
     tree = linkage(pdist(vectors.astype(np.float64)), "average")
     return fcluster(tree, count, "maxclust") if count else fcluster(tree, radius, "distance")
@@ -146,7 +146,7 @@ def join_strays(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ra
     result = labels.copy()
     if not strays or len(names) < 2:
         return result
-    distances, nearest = knn(build_index(means), means[strays], JOIN_CANDIDATES + 1)
+    distances, nearest = knn(means, means[strays], JOIN_CANDIDATES + 1)
     for row, stray in enumerate(strays):
         links = sorted((_rms_linkage(d, spreads[stray], spreads[g]), g)
                        for d, g in zip(distances[row].tolist(), nearest[row].tolist())
@@ -187,7 +187,7 @@ def _close_pairs(vectors: np.ndarray, groups: dict[int, np.ndarray], movable: np
     stats = group_stats(vectors, groups)
     names = list(groups)
     means = np.stack([stats[name].mean for name in names])
-    distances, nearest = knn(build_index(means), means, min(JOIN_CANDIDATES, len(names)))
+    distances, nearest = knn(means, means, min(JOIN_CANDIDATES, len(names)))
     candidates = sorted((d, names[a], names[b]) for a in range(len(names))
                         for d, b in zip(distances[a].tolist(), nearest[a].tolist()) if b > a)
     moves: dict[int, int] = {}
@@ -253,8 +253,8 @@ def tighten_small_groups(vectors: np.ndarray, labels: np.ndarray, movable: np.nd
     if not small:
         return result
     rows = np.concatenate(small)
-    # max_size + 1 nearest always reach past the face's own group; few faces ask, so exactly
-    near_distances, near_ids = knn(build_index(vectors, exact=True), vectors[rows], max_size + 1)
+    # max_size + 1 nearest always reach past the face's own group
+    near_distances, near_ids = knn(vectors, vectors[rows], max_size + 1)
     starts = np.cumsum([0] + [len(group) for group in small])
     leaving = [group[~_kept_in_small_group(vectors[group], movable[group], radius, group,
                                            near_distances[start:end], near_ids[start:end])]
@@ -328,7 +328,7 @@ def join_pieces(vectors: np.ndarray, labels: np.ndarray, movable: np.ndarray, ra
         return result
     names = list(groups)
     means = np.stack([vectors[groups[name]].mean(axis=0) for name in names])
-    _, nearest = knn(build_index(means), np.stack([vectors[piece].mean(axis=0) for piece in pieces]),
+    _, nearest = knn(means, np.stack([vectors[piece].mean(axis=0) for piece in pieces]),
                      ADOPT_CANDIDATES)
     ratios = _piece_ratios(vectors, pieces, [groups[name] for name in names], nearest, sample)
     order = np.argsort(ratios, axis=1)
@@ -385,7 +385,7 @@ def _outside_shares(vectors: np.ndarray, labels: np.ndarray, pieces: list[np.nda
     values, counts = np.unique(labels, return_counts=True)
     inside = np.bincount(piece_of, weights=labels[rows] == owner).astype(np.int64)  # the piece's faces in its owner
     counted = np.clip(counts[np.searchsorted(values, owner)] - inside[piece_of], 1, EVICT_NEIGHBOURS)
-    _, nearest = knn(build_index(vectors), vectors[rows], EVICT_NEIGHBOURS + max(map(len, pieces)))
+    _, nearest = knn(vectors, vectors[rows], EVICT_NEIGHBOURS + max(map(len, pieces)))
     found = np.maximum(nearest, 0)
     others = (nearest >= 0) & (own[found] != piece_of[:, None])
     others &= np.cumsum(others, axis=1) <= counted[:, None]

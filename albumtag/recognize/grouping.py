@@ -38,7 +38,7 @@ from albumtag.recognize.group_repair import (
     split_loose_groups,
     tighten_small_groups,
 )
-from albumtag.recognize.neighbours import build_index, knn, radius_graph
+from albumtag.recognize.neighbours import knn, radius_graph
 from albumtag.recognize.open_set import DEFAULT_FAR
 from albumtag.recognize.photo_assignment import assign_within_photos
 from albumtag.recognize.same_day import (
@@ -195,7 +195,7 @@ def attach_rest(faces: Instances, seeds: np.ndarray, seed_labels: np.ndarray, la
         rest = rest[new[rest]]
     if len(rest) == 0 or len(seeds) == 0:
         return
-    distances, nearest = knn(build_index(faces.vectors[seeds]), faces.vectors[rest], 1)
+    distances, nearest = knn(faces.vectors[seeds], faces.vectors[rest], 1)
     close = distances[:, 0] < radius
     labels[rest[close]] = seed_labels[nearest[close, 0]]
 

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from albumtag.recognize.clustering import first_fresh_label
-from albumtag.recognize.neighbours import build_index, knn
+from albumtag.recognize.neighbours import knn
 
 NEARBY_GROUPS = 3  # besides the groups already in the photo, each face may take one of these
 _NEVER = 1e6  # the cost of a match that may not be made
@@ -52,7 +52,7 @@ class _Groups:
         means = (self.sums[sizeable] / self.sizes[sizeable, None]).astype(np.float32)
         if len(means) == 0 or len(vectors) == 0:
             return np.zeros((len(vectors), 0), dtype=np.int64)
-        _, nearest = knn(build_index(means), vectors, NEARBY_GROUPS)
+        _, nearest = knn(means, vectors, NEARBY_GROUPS)
         return np.where(nearest >= 0, self.names[sizeable][np.maximum(nearest, 0)], self.names[sizeable][0])
 
 
