@@ -3,9 +3,10 @@
 Exact search is fast enough for a personal library up to a few tens of thousands of faces;
 past ``EXACT_LIMIT`` an HNSW graph index keeps a 100k-face library in minutes, not hours. But
 an HNSW graph is worth building only for many queries: a flat search costs one pass over the
-vectors per query, the graph a build that grows faster than the vectors do (on 2 cores: 100k
-vectors 11.9 s, 300k 63 s, where flat searches for 1,000 queries take 0.6 s and 1.8 s). So a
-search asked for few queries, such as an incremental grouping's new faces, is always exact.
+vectors per query, the graph a build that grows faster than the vectors do (``python -m
+bench.neighbour_search``, 2 cores: building and searching a graph of 100k vectors takes 19-20 s,
+of 300k 54-75 s, where flat searches for 1,000 queries take 1.0 s and 1.8 s). So a search asked
+for few queries, such as an incremental grouping's new faces, is always exact.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import numpy as np
 EXACT_LIMIT = 40_000
 HNSW_LINKS = 32
 # Queries up to this share of the vectors are searched exactly at any size: the flat search's
-# cost equals the HNSW build's at about 20% of 100k vectors and 12% of 300k (measured above).
+# cost equals the graph's at about 20% of 100k vectors and 11% of 300k (bench above).
 FLAT_QUERY_SHARE = 0.1
 
 
-def _index(vectors: np.ndarray, exact: bool) -> faiss.Index:
+def build_index(vectors: np.ndarray, exact: bool) -> faiss.Index:
+    """A flat (exact) index of ``vectors``, or an HNSW graph of them."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
     if exact:
@@ -38,7 +40,7 @@ def knn(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, n
     searched exactly up to ``EXACT_LIMIT`` vectors or for queries up to ``FLAT_QUERY_SHARE``
     of them, through an HNSW graph otherwise."""
     exact = len(vectors) <= EXACT_LIMIT or len(queries) <= FLAT_QUERY_SHARE * len(vectors)
-    index = _index(vectors, exact)
+    index = build_index(vectors, exact)
     k = max(1, min(k, index.ntotal))
     squared, ids = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
     return np.sqrt(np.maximum(squared, 0.0)), ids
