@@ -7,7 +7,7 @@ APP_STAMP     := $(VENV)/.stamp-app
 TEST_STAMP    := $(VENV)/.stamp-test
 PACKAGE_STAMP := $(VENV)/.stamp-package
 
-.PHONY: run test venv package clean exiftool
+.PHONY: run test venv package clean exiftool qt-libs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,21 @@ $(PACKAGE_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[package]'
 	touch $@ $(APP_STAMP)
 
-run: $(APP_STAMP)
+run: $(APP_STAMP) qt-libs
 	$(PY) -m albumtag $(ARGS)
+
+# Qt's X11 plugin needs system libraries that minimal Debian/Ubuntu machines lack (the plugin
+# then aborts with "could not load the Qt platform plugin xcb"): installed when run as root,
+# named otherwise. libxcb-cursor0 is opened at run time, so ldd cannot see it; the rest it can.
+QT_XCB_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libfontconfig1 libdbus-1-3
+qt-libs: $(APP_STAMP)
+	@qxcb=$$(ls $(VENV)/lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so 2>/dev/null | head -n 1); \
+	[ "$$(uname)" != Linux ] || [ -z "$$qxcb" ] || \
+	{ { ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libxcb-cursor\.so\.0' && ! ldd "$$qxcb" | grep -q 'not found'; } || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(QT_XCB_PACKAGES) >/dev/null; } || \
+	echo "Qt's X11 libraries are missing: sudo apt-get install $(QT_XCB_PACKAGES)"
 
 # Test files run on TEST_WORKERS processes (pytest-xdist), each file whole on one, so a file's
 # module fixtures (one import of real photos) are made once.
