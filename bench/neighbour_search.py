@@ -34,7 +34,7 @@ def main() -> None:
         for q in args.queries:
             queries = vectors[:q]
             graph, flat = seconds(vectors, queries, False), seconds(vectors, queries, True)
-            picks = "flat" if n <= neighbours.EXACT_LIMIT or q <= neighbours.FLAT_QUERY_SHARE * n else "HNSW"
+            picks = "flat" if neighbours.searched_exactly(n, q) else "HNSW"
             print(f"{n:9d} {q:8d} {graph:20.2f} {flat:7.2f}  {picks}", flush=True)
 
 

@@ -155,9 +155,9 @@ def _store_group_stats(session: Session, instances: Instances) -> None:
     session.flush()
     person_of = dict(session.execute(select(PersonInstance.id, PersonInstance.person_id)
                                      .where(PersonInstance.person_id.is_not(None))).all())
-    rows = np.array([k for k in np.flatnonzero(instances.has_face).tolist()
-                     if int(instances.instance_ids[k]) in person_of], dtype=np.int64)
-    people = np.array([person_of[int(instances.instance_ids[k])] for k in rows.tolist()], dtype=np.int64)
+    faces = np.flatnonzero(instances.has_face)
+    owner = np.array([person_of.get(i, -1) for i in instances.instance_ids[faces].tolist()], dtype=np.int64)
+    rows, people = faces[owner >= 0], owner[owner >= 0]
     stats = group_stats(instances.vectors, {person: rows[nodes] for person, nodes in members_by_label(people).items()})
     session.merge(LibraryInfo(key=GROUP_STATS_KEY, value=stats_to_json(stats)))
 

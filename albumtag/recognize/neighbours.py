@@ -35,12 +35,16 @@ def build_index(vectors: np.ndarray, exact: bool) -> faiss.Index:
     return index
 
 
+def searched_exactly(vectors: int, queries: int) -> bool:
+    """Whether ``knn`` searches this many vectors for this many queries exactly: up to
+    ``EXACT_LIMIT`` vectors, or for queries up to ``FLAT_QUERY_SHARE`` of them."""
+    return vectors <= EXACT_LIMIT or queries <= FLAT_QUERY_SHARE * vectors
+
+
 def knn(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distances and ids of the ``k`` vectors nearest each query (-1 where fewer),
-    searched exactly up to ``EXACT_LIMIT`` vectors or for queries up to ``FLAT_QUERY_SHARE``
-    of them, through an HNSW graph otherwise."""
-    exact = len(vectors) <= EXACT_LIMIT or len(queries) <= FLAT_QUERY_SHARE * len(vectors)
-    index = build_index(vectors, exact)
+    searched exactly where ``searched_exactly`` says so, through an HNSW graph otherwise."""
+    index = build_index(vectors, searched_exactly(len(vectors), len(queries)))
     k = max(1, min(k, index.ntotal))
     squared, ids = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
     return np.sqrt(np.maximum(squared, 0.0)), ids

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from albumtag.recognize.neighbours import EXACT_LIMIT, FLAT_QUERY_SHARE, knn
+from albumtag.recognize.neighbours import EXACT_LIMIT, knn, searched_exactly
 
 
 def _brute_force(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -18,7 +18,7 @@ def test_few_queries_past_the_exact_limit_get_their_true_neighbours():
     rng = np.random.default_rng(0)
     vectors = rng.normal(0, 0.05, (EXACT_LIMIT + 1000, 64)).astype(np.float32)
     queries = rng.normal(0, 0.05, (50, 64)).astype(np.float32)
-    assert len(queries) <= FLAT_QUERY_SHARE * len(vectors)
+    assert searched_exactly(len(vectors), len(queries))
     distances, ids = knn(vectors, queries, 20)
     true_distances, true_ids = _brute_force(vectors, queries, 20)
     np.testing.assert_array_equal(ids, true_ids)
