@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from albumtag.embed.body_parts import BODY_FEATURE
@@ -39,6 +40,7 @@ from albumtag.recognize.same_day import NO_DAY
 
 GROUPED_KEY = "grouping_state"  # see _grouped_state
 GROUP_STATS_KEY = "group_stats"  # see _store_group_stats
+LOAD_BATCH = 10_000  # database rows read at once by load_instances
 
 
 @dataclass
@@ -52,40 +54,69 @@ class GroupingSummary:
 def load_instances(session: Session) -> Instances:
     """Every instance with a face feature and every one with a body feature in a dated photo
     (those a same-day body may place, and a full run without that evidence sets free), by
-    instance id."""
-    info = {r[0]: r[1:] for r in session.execute(
-        select(PersonInstance.id, PersonInstance.photo_id, PersonInstance.quality, PersonInstance.person_id,
-               PersonInstance.assigned_by, Photo.taken_at).join(Photo, Photo.id == PersonInstance.photo_id))}
-    faces = _vectors(session, select(Feature.instance_id, Feature.vector).where(Feature.kind == FACE_FEATURE))
-    bodies = _vectors(session, select(Feature.instance_id, Feature.vector)
-                      .join(PersonInstance, PersonInstance.id == Feature.instance_id)
-                      .join(Photo, Photo.id == PersonInstance.photo_id)
-                      .where(Feature.kind == BODY_FEATURE, Photo.taken_at.is_not(None)))
-    ids = sorted(set(faces) | set(bodies))
-    rows = [info[i] for i in ids]
-    return Instances(
-        instance_ids=np.array(ids, dtype=np.int64),
-        photo_ids=np.array([r[0] for r in rows], dtype=np.int64),
-        vectors=_stack(faces, ids, EMBEDDING_SIZE),
-        quality=np.array([r[1] for r in rows], dtype=np.float64),
-        person_ids=np.array([r[2] if r[2] is not None else -1 for r in rows], dtype=np.int64),
-        fixed=np.array([r[3] in CONFIRMED_BY for r in rows], dtype=bool),
-        days=np.array([r[4].toordinal() if r[4] is not None else NO_DAY for r in rows], dtype=np.int64),
-        bodies=_stack(bodies, ids, len(next(iter(bodies.values()))) if bodies else 1),
-    )
+    instance id.
+
+    Read ``LOAD_BATCH`` rows at a time straight into the arrays: a dict of one small array per
+    face and a tuple per instance took 180 MB more at 100k faces, most of it left behind as a
+    fragmented heap that the grouping's own peak then stood on (``bench/cluster_scale.py``)."""
+    faces = select(Feature.instance_id, Feature.vector).where(Feature.kind == FACE_FEATURE)
+    bodies = (select(Feature.instance_id, Feature.vector)
+              .join(PersonInstance, PersonInstance.id == Feature.instance_id)
+              .join(Photo, Photo.id == PersonInstance.photo_id)
+              .where(Feature.kind == BODY_FEATURE, Photo.taken_at.is_not(None)))
+    ids = np.union1d(_ids(session, faces), _ids(session, bodies)).astype(np.int64)
+    count = len(ids)
+    instances = Instances(
+        instance_ids=ids, photo_ids=np.zeros(count, np.int64), vectors=_stack(session, faces, ids, EMBEDDING_SIZE),
+        quality=np.zeros(count), person_ids=np.full(count, -1, np.int64), fixed=np.zeros(count, dtype=bool),
+        days=np.full(count, NO_DAY, np.int64), bodies=_stack(session, bodies, ids, 1))
+    _fill_instance_columns(session, instances)
+    return instances
 
 
-def _vectors(session: Session, query: Select) -> dict[int, np.ndarray]:
-    return {instance_id: from_blob(blob) for instance_id, blob in session.execute(query)}
+def _ids(session: Session, query: Select) -> np.ndarray:
+    """The instance ids (the query's first column) the query returns."""
+    ids = session.connection().scalars(query.with_only_columns(query.selected_columns[0]))
+    return np.fromiter(ids, dtype=np.int64)
 
 
-def _stack(vectors: dict[int, np.ndarray], ids: list[int], dim: int) -> np.ndarray:
-    """[len(ids), dim]: each id's vector, NaN where it has none."""
-    stacked = np.full((len(ids), dim), np.nan, dtype=np.float32)
-    for row, instance_id in enumerate(ids):
-        if instance_id in vectors:
-            stacked[row] = vectors[instance_id]
-    return stacked
+def _batches(session: Session, query: Select) -> Iterator[Sequence[Row]]:
+    """The query's rows, ``LOAD_BATCH`` at a time, through the session's connection: plain
+    rows without the ORM's per-row work, which doubled the reading time."""
+    yield from session.connection().execute(query.execution_options(yield_per=LOAD_BATCH)).partitions()
+
+
+def _positions(ids: np.ndarray, instance_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``instance_ids`` stands in the sorted ``ids``, and which of them are there."""
+    positions = np.minimum(np.searchsorted(ids, instance_ids), max(len(ids) - 1, 0))
+    return positions, (ids[positions] == instance_ids) if len(ids) else np.zeros(len(instance_ids), dtype=bool)
+
+
+def _stack(session: Session, query: Select, ids: np.ndarray, empty_dim: int) -> np.ndarray:
+    """[len(ids), dim]: each id's vector (query rows: instance id, vector blob), NaN where it
+    has none; ``empty_dim`` wide when the query finds no vector at all."""
+    stacked: np.ndarray | None = None
+    for batch in _batches(session, query):
+        vectors = from_blob(b"".join(blob for _, blob in batch)).reshape(len(batch), -1)
+        if stacked is None:
+            stacked = np.full((len(ids), vectors.shape[1]), np.nan, dtype=np.float32)
+        stacked[_positions(ids, np.fromiter((i for i, _ in batch), np.int64, len(batch)))[0]] = vectors
+    return stacked if stacked is not None else np.full((len(ids), empty_dim), np.nan, dtype=np.float32)
+
+
+def _fill_instance_columns(session: Session, instances: Instances) -> None:
+    """Photo, quality, person, whether fixed, and day of each instance, from the database."""
+    query = (select(PersonInstance.id, PersonInstance.photo_id, PersonInstance.quality, PersonInstance.person_id,
+                    PersonInstance.assigned_by, Photo.taken_at).join(Photo, Photo.id == PersonInstance.photo_id))
+    for batch in _batches(session, query):
+        positions, found = _positions(instances.instance_ids, np.fromiter((r[0] for r in batch), np.int64, len(batch)))
+        rows = [r for r, hit in zip(batch, found.tolist()) if hit]
+        at = positions[found]
+        instances.photo_ids[at] = [r[1] for r in rows]
+        instances.quality[at] = np.array([r[2] for r in rows], dtype=np.float64)
+        instances.person_ids[at] = [r[3] if r[3] is not None else -1 for r in rows]
+        instances.fixed[at] = [r[4] in CONFIRMED_BY for r in rows]
+        instances.days[at] = [r[5].toordinal() if r[5] is not None else NO_DAY for r in rows]
 
 
 def _forbidden(session: Session, instances: Instances) -> dict[int, set[int]]:

@@ -19,11 +19,13 @@ HNSW_LINKS = 32
 # Queries up to this share of the vectors are searched exactly at any size: the flat search's
 # cost equals the graph's at about 20% of 100k vectors and 11% of 300k (bench above).
 FLAT_QUERY_SHARE = 0.1
+CHUNK = 16_384  # vectors added to an index, or searched for, at once
 
 
-def build_index(vectors: np.ndarray, exact: bool) -> faiss.Index:
-    """A flat (exact) index of ``vectors``, or an HNSW graph of them."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+def build_index(vectors: np.ndarray, exact: bool, rows: np.ndarray | None = None) -> faiss.Index:
+    """A flat (exact) index of ``vectors``, or an HNSW graph of them; with ``rows``, of those
+    rows only, in that order. Added ``CHUNK`` rows at a time, so that a subset is never copied
+    whole beside the index's own copy (at 1M faces a copy is 512 MB)."""
     dim = vectors.shape[1]
     if exact:
         index = faiss.IndexFlatL2(dim)
@@ -31,7 +33,8 @@ def build_index(vectors: np.ndarray, exact: bool) -> faiss.Index:
         index = faiss.IndexHNSWFlat(dim, HNSW_LINKS)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 64
-    index.add(vectors)
+    for start in range(0, _count(vectors, rows), CHUNK):
+        index.add(_rows(vectors, rows, start))
     return index
 
 
@@ -41,32 +44,57 @@ def searched_exactly(vectors: int, queries: int) -> bool:
     return vectors <= EXACT_LIMIT or queries <= FLAT_QUERY_SHARE * vectors
 
 
-def knn(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def knn(vectors: np.ndarray, queries: np.ndarray, k: int,
+        rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distances and ids of the ``k`` vectors nearest each query (-1 where fewer),
-    searched exactly where ``searched_exactly`` says so, through an HNSW graph otherwise."""
-    index = build_index(vectors, searched_exactly(len(vectors), len(queries)))
-    k = max(1, min(k, index.ntotal))
-    squared, ids = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
-    return np.sqrt(np.maximum(squared, 0.0)), ids
+    searched exactly where ``searched_exactly`` says so, through an HNSW graph otherwise. With
+    ``rows``, among those rows of ``vectors`` only, ids being positions in ``rows``."""
+    index = build_index(vectors, searched_exactly(_count(vectors, rows), len(queries)), rows)
+    return _search(index, np.ascontiguousarray(queries, dtype=np.float32), k)
 
 
-def radius_graph(vectors: np.ndarray, k: int, radius: float,
-                 queries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def radius_graph(vectors: np.ndarray, k: int, radius: float, queries: np.ndarray | None = None,
+                 rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected edges (i < j) between each vector and those of its ``k`` nearest neighbours
     closer than ``radius``: (rows, cols, distances). With ``queries`` (indices into
     ``vectors``), only the edges of those vectors are searched: what an incremental update
-    needs, at the cost of a search per new vector instead of per vector."""
-    if len(vectors) < 2:
+    needs, at the cost of a search per new vector instead of per vector. With ``rows``, the
+    graph is of those rows of ``vectors`` only, and every index above is a position in ``rows``.
+
+    The sources are searched ``CHUNK`` at a time and only the edges kept are spelled out, so
+    neither a copy of the vectors nor the full [N, k + 1] neighbour arrays are ever held: at
+    100k faces these were the grouping's peak memory (``bench/cluster_scale.py``)."""
+    count = _count(vectors, rows)
+    if count < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
-    sources = np.arange(len(vectors)) if queries is None else np.asarray(queries, dtype=np.int64)
-    asked = vectors if queries is None else vectors[sources]  # every vector: no copy of them all
-    distances, ids = knn(vectors, asked, k + 1)
-    # only the edges kept are spelled out as (row, col) pairs: at 100k faces the full [N, k + 1]
-    # pair arrays were the grouping's peak memory (bench/cluster_scale.py)
-    keep = (ids >= 0) & (ids != sources[:, None]) & (distances < radius)
-    rows, cols, dist = np.broadcast_to(sources[:, None], ids.shape)[keep], ids[keep], distances[keep]
-    del distances, ids, keep
-    low, high = np.minimum(rows, cols), np.maximum(rows, cols)
-    _, first = np.unique(low * len(vectors) + high, return_index=True)
+    sources = np.arange(count) if queries is None else np.asarray(queries, dtype=np.int64)
+    index = build_index(vectors, searched_exactly(count, len(sources)), rows)
+    found = []
+    for start in range(0, len(sources), CHUNK):
+        chunk = sources[start:start + CHUNK]
+        distances, ids = _search(index, _rows(vectors, chunk if rows is None else rows[chunk]), k + 1)
+        keep = (ids >= 0) & (ids != chunk[:, None]) & (distances < radius)
+        found.append((np.broadcast_to(chunk[:, None], ids.shape)[keep], ids[keep], distances[keep]))
+    del index
+    ends, others, dist = (np.concatenate(parts) for parts in zip(*found))
+    low, high = np.minimum(ends, others), np.maximum(ends, others)
+    _, first = np.unique(low * count + high, return_index=True)
     return low[first], high[first], dist[first].astype(np.float32)
+
+
+def _search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Euclidean distances and ids of the ``k`` (at most all stored) nearest each query."""
+    squared, ids = index.search(queries, max(1, min(k, index.ntotal)))
+    return np.sqrt(np.maximum(squared, 0.0)), ids
+
+
+def _count(vectors: np.ndarray, rows: np.ndarray | None) -> int:
+    return len(vectors) if rows is None else len(rows)
+
+
+def _rows(vectors: np.ndarray, rows: np.ndarray | None, start: int = 0) -> np.ndarray:
+    """``CHUNK`` vectors from ``start`` (of ``rows`` when given, else of all) as float32,
+    contiguous: what faiss reads."""
+    part = vectors[start:start + CHUNK] if rows is None else vectors[rows[start:start + CHUNK]]
+    return np.ascontiguousarray(part, dtype=np.float32)
