@@ -150,7 +150,11 @@ def _write(session: Session, instances: Instances, labels: np.ndarray, summary: 
             summary.new_groups += 1
         else:
             person_id = label
-        ids = instances.instance_ids[group].tolist()
+        # only the faces whose person changes: a new face joining a group of hundreds writes
+        # one row, not the group's every row
+        rows = np.asarray(group)
+        moved = rows[instances.person_ids[rows] != (-1 if person_id is None else person_id)]
+        ids = instances.instance_ids[moved].tolist()
         session.execute(update(PersonInstance).where(PersonInstance.id.in_(ids))
                         .values(person_id=person_id, assigned_by=AssignedBy.MODEL if person_id else None))
         summary.assigned += len(ids) if person_id else 0
