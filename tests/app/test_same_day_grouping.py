@@ -3,15 +3,18 @@ day joins their group by clothes, and only when the photos are dated alike."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from albumtag.app import grouping
 from albumtag.app.browse import person_faces
-from albumtag.app.grouping import update_groups
+from albumtag.app.grouping import load_instances, update_groups
 from albumtag.app.identification import refit_body_suggestions
 from albumtag.app.importer import import_folders
 from albumtag.embed.face_descriptor import FACE_FEATURE
@@ -19,6 +22,7 @@ from albumtag.evaluation.scenes import burst_shot, mirrored_with_face_covered
 from albumtag.library.database import Library
 from albumtag.library.schema import Feature, PersonInstance, Photo
 from albumtag.recognize.grouping import GroupingParams
+from albumtag.recognize.same_day import NO_DAY
 
 DAY = datetime(2024, 6, 1, 10, 0)
 
@@ -92,3 +96,17 @@ def test_without_body_evidence_or_on_another_day_the_body_stays_alone(day: tuple
     update_groups(library, full=True)
     assert _faceless(library, "second.jpg")[0].person_id is None
     assert hidden.id == _faceless(library, "second.jpg")[0].id
+
+
+def test_instances_read_in_small_batches_are_those_read_at_once(day: tuple[Library, Path],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # load_instances streams rows into the arrays; faces, faceless bodies and their days must
+    # land on the same rows whatever the batch size
+    library, _ = day
+    with library.session() as session:
+        at_once = load_instances(session)
+        monkeypatch.setattr(grouping, "LOAD_BATCH", 2)
+        batched = load_instances(session)
+    assert len(at_once.instance_ids) > 2 * 2 and (~at_once.has_face).any() and (at_once.days != NO_DAY).all()
+    for field in fields(at_once):
+        np.testing.assert_array_equal(getattr(batched, field.name), getattr(at_once, field.name))

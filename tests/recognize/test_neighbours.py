@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from albumtag.recognize.neighbours import EXACT_LIMIT, knn, searched_exactly
+from albumtag.recognize import neighbours
+from albumtag.recognize.neighbours import EXACT_LIMIT, knn, radius_graph, searched_exactly
 
 
 def _brute_force(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -29,3 +30,23 @@ def test_k_is_capped_by_the_vectors_stored():
     vectors = np.eye(3, dtype=np.float32)
     distances, ids = knn(vectors, vectors[:1], 10)
     assert ids.shape == (1, 3) and ids[0, 0] == 0 and distances[0, 0] == 0.0
+
+
+def test_a_subset_searched_in_chunks_gives_the_graph_and_neighbours_of_its_copy(monkeypatch):
+    # the grouping asks for the graph of its seed rows without copying them, CHUNK at a time
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(0, 0.1, (300, 8)).astype(np.float32)
+    rows = np.sort(rng.choice(300, 200, replace=False))
+    whole = radius_graph(vectors[rows], 10, 0.3)
+    new = np.array([3, 50, 199])
+    whole_new = radius_graph(vectors[rows], 10, 0.3, new)
+    whole_knn = knn(vectors[rows], vectors[:40], 5)
+    monkeypatch.setattr(neighbours, "CHUNK", 7)
+    chunked = radius_graph(vectors, 10, 0.3, rows=rows)
+    assert len(chunked[0]) > 100
+    for mine, theirs in zip(chunked, whole):
+        np.testing.assert_array_equal(mine, theirs)
+    for mine, theirs in zip(radius_graph(vectors, 10, 0.3, new, rows), whole_new):
+        np.testing.assert_array_equal(mine, theirs)
+    for mine, theirs in zip(knn(vectors, vectors[:40], 5, rows), whole_knn):
+        np.testing.assert_array_equal(mine, theirs)
