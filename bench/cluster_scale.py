@@ -11,9 +11,11 @@ peak resident memory (``ru_maxrss``) is its own, not the storing's; ``above star
 peak less the process's memory before grouping (Python, numpy, faiss and the library loaded).
 Per size: the wall time (and the CPU time of the process, steadier when other work shares
 the cores) of a full (first) grouping, that of an incremental re-grouping after 1% new faces,
-and the groups found. Then power laws ``seconds = a * N^b`` fitted to the first
-run's wall and CPU times (least squares in log-log) and a line fitted to the peaks, both printed with
-their value at ``--estimate`` faces: an estimate from the measured curve, not a measurement.
+and the groups found; then each run's steps (``GroupingSummary.seconds``: loading the faces,
+grouping them, storing the groups, the People view's group stats). Then power laws
+``seconds = a * N^b`` fitted to the first run's wall and CPU times (least squares in log-log)
+and a line fitted to the peaks, both printed with their value at ``--estimate`` faces: an
+estimate from the measured curve, not a measurement.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def _group(path: Path, faces: int) -> dict:
     library.close()
     return {"faces": faces, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak, "start_mb": before,
             "groups": first.groups, "incremental_seconds": time.perf_counter() - started, "new_faces": len(extra),
-            "new_groups": again.new_groups}
+            "new_groups": again.new_groups, "steps": first.seconds, "incremental_steps": again.seconds}
 
 
 def measure(faces: int, people: int) -> dict:
@@ -131,6 +133,10 @@ def fit(results: list[dict], estimate: int) -> None:
     slope, intercept = np.polyfit(n, [r["peak_mb"] for r in results], 1)
     print(f"fit: peak MB = {intercept:.0f} + {slope * 1000:.2f} per 1,000 faces; at {estimate:,} faces about "
           f"{intercept + slope * estimate:,.0f} MB (estimated)")
+
+
+def _steps(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{step} {value:.1f}" for step, value in seconds.items())
 
 
 def main() -> None:
@@ -157,6 +163,7 @@ def main() -> None:
         print(f"{faces:8d} {people:7d} {r['seconds']:12.1f} ({r['cpu_seconds']:6.1f}) {r['peak_mb']:8.0f} "
               f"({r['peak_mb'] - r['start_mb']:5.0f})"
               f"        {r['groups']:7d} {r['incremental_seconds']:11.1f} {r['new_groups']:11d}", flush=True)
+        print(f"{'':16}steps, s: first run {_steps(r['steps'])}; +1% {_steps(r['incremental_steps'])}", flush=True)
     if len(results) >= 2:
         fit(results, args.estimate)
 

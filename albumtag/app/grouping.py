@@ -10,9 +10,11 @@ descriptor changed. Each person's face stats are kept with the library for the P
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, update
@@ -50,6 +52,14 @@ class GroupingSummary:
     groups: int = 0
     new_groups: int = 0
     assigned: int = 0
+    # wall seconds of each step (load, group, store, stats): where a large library's time goes
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
 
 
 def load_instances(session: Session) -> Instances:
@@ -253,9 +263,11 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),
     between are already applied by the people actions. Every run starts from the current
     groups, so a group keeps its person (and number) while it keeps its faces."""
     limits = same_day_body_limits(params)
+    summary = GroupingSummary()
     with library.session() as session:
-        instances = load_instances(session)
-        summary = GroupingSummary(faces=int(instances.has_face.sum()))
+        with summary.timed("load"):
+            instances = load_instances(session)
+        summary.faces = int(instances.has_face.sum())
         if summary.faces == 0:
             return summary
         if full:
@@ -265,10 +277,13 @@ def update_groups(library: Library, params: GroupingParams = GroupingParams(),
         else:
             new = _new_instances(session, instances)
         if new is None or new.any():
-            labels = group_labels(instances, _forbidden(session, instances), params, new, limits)
-            _write(session, instances, labels, summary, params.min_group)
+            with summary.timed("group"):
+                labels = group_labels(instances, _forbidden(session, instances), params, new, limits)
+            with summary.timed("store"):
+                _write(session, instances, labels, summary, params.min_group)
         session.merge(LibraryInfo(key=GROUPED_KEY, value=_grouped_state(session, instances)))
-        _store_group_stats(session, instances)
+        with summary.timed("stats"):
+            _store_group_stats(session, instances)
         summary.groups = len({int(p) for p in session.scalars(
             select(PersonInstance.person_id).where(PersonInstance.person_id.is_not(None)))})
     return summary
