@@ -161,7 +161,8 @@ def _write(session: Session, instances: Instances, labels: np.ndarray, summary: 
             targets.append((group, None))
         else:
             targets.append((group, label if label >= 0 and label in named_or_kept else NEW_PERSON))
-    new_people = iter(_new_people(session, sum(person == NEW_PERSON for _, person in targets)))
+    new_count = sum(person == NEW_PERSON for _, person in targets)
+    new_people = iter(_new_people(session, new_count))
     changes = []
     for group, person in targets:
         person_id = next(new_people) if person == NEW_PERSON else person
@@ -170,7 +171,7 @@ def _write(session: Session, instances: Instances, labels: np.ndarray, summary: 
         by = AssignedBy.MODEL if person_id is not None else None
         changes += [{"row": i, "person": person_id, "by": by} for i in instances.instance_ids[moved].tolist()]
         summary.assigned += len(moved) if person_id is not None else 0
-    summary.new_groups += sum(person == NEW_PERSON for _, person in targets)
+    summary.new_groups += new_count
     if changes:
         table = PersonInstance.__table__
         session.connection().execute(update(table).where(table.c.id == bindparam("row"))

@@ -69,11 +69,12 @@ def radius_graph(vectors: np.ndarray, k: int, radius: float, queries: np.ndarray
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
     sources = np.arange(count) if queries is None else np.asarray(queries, dtype=np.int64)
+    asked = sources if rows is None else rows[sources]  # the sources' rows of vectors
     index = build_index(vectors, searched_exactly(count, len(sources)), rows)
     found = []
     for start in range(0, len(sources), CHUNK):
         chunk = sources[start:start + CHUNK]
-        distances, ids = _search(index, _rows(vectors, chunk if rows is None else rows[chunk]), k + 1)
+        distances, ids = _search(index, _rows(vectors, asked, start), k + 1)
         keep = (ids >= 0) & (ids != chunk[:, None]) & (distances < radius)
         found.append((np.broadcast_to(chunk[:, None], ids.shape)[keep], ids[keep], distances[keep]))
     del index
