@@ -33,17 +33,18 @@ import numpy as np
 
 from albumtag.app.grouping import update_groups
 from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE
 from albumtag.library.database import Library
 from albumtag.library.model_versions import model_version_id
 from albumtag.library.schema import Album, Feature, PersonInstance, Photo
 from albumtag.library.vectors import to_blob
 
-SPREAD = 0.022  # per-dimension noise: same-person distances around 0.35, as dlib's
+SPREAD = 0.0156  # per-dimension noise: same-person distances around 0.35, as the face vector's
 INSERT_BATCH = 20_000  # rows per insert, so storing 300k faces does not hold them all as dicts
 
 
 def synthetic_people(rng: np.random.Generator, people: int) -> np.ndarray:
-    centres = rng.normal(0, 1, (people, 128))
+    centres = rng.normal(0, 1, (people, FACE_VECTOR_SIZE))
     return centres * 0.6 / np.linalg.norm(centres, axis=1, keepdims=True)
 
 

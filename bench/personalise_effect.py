@@ -48,7 +48,8 @@ from albumtag.app.open_set import acceptance_distance, enrolled_faces
 from albumtag.app.people_actions import PeopleActions
 from albumtag.app.settings import EngineSettings
 from albumtag.app.training import personalise_command
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE
+from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE
 from albumtag.evaluation.photo_sets import LabelledPhoto, labelled_set, staged_album
 from albumtag.evaluation.report import figures
 from albumtag.evaluation.run_result import SystemRun, pick_face
@@ -172,7 +173,7 @@ def measure(library: Library, relpaths: list[str], photos: list[LabelledPhoto]) 
         right += sum(label_of.get(item.instance_id) == name for item in strong)
     wanted = sum(unconfirmed[name] for name in names.values())
     run = SystemRun(np.array([f.vector is not None for f in faces]),
-                    np.stack([f.vector if f.vector is not None else np.zeros(EMBEDDING_SIZE, np.float32)
+                    np.stack([f.vector if f.vector is not None else np.zeros(FACE_VECTOR_SIZE, np.float32)
                               for f in faces]),
                     [f.person_id for f in faces], len(faces), threshold=MATCH_DISTANCE,
                     impostor_tail=library_or_shipped_tail(stored_open_set_tail(library)).to_json())

@@ -103,7 +103,7 @@ def offered_library(tmp_path: Path):
 
     rng = np.random.default_rng(3)
     ann, stranger = synthetic_people(rng, 2)
-    offset = rng.normal(0, 1, 128)
+    offset = rng.normal(0, 1, ann.shape[0])
     offset -= offset @ ann / (ann @ ann) * ann
     later = ann + 0.45 * offset / np.linalg.norm(offset)
     library = Library.open(tmp_path / "offered.albumtag")

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
+from albumtag.app.face_features import current_face_features
 from albumtag.app.identification import BodySuggestion
 from albumtag.app.open_set import acceptance_distance
 from albumtag.app.people import FaceRef, PersonSummary, list_people
-from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
+from albumtag.embed.face_descriptor import MATCH_DISTANCE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     CONFIRMED_BY,
@@ -155,7 +156,7 @@ def person_faces(library: Library, person_id: int,
         rows = session.execute(
             select(PersonInstance, Album.root, Photo.relpath, Photo.content_hash, Feature.vector)
             .join(Photo, Photo.id == PersonInstance.photo_id).join(Album, Album.id == Photo.album_id)
-            .join(Feature, (Feature.instance_id == PersonInstance.id) & (Feature.kind == FACE_FEATURE),
+            .join(Feature, (Feature.instance_id == PersonInstance.id) & current_face_features(),
                   isouter=True)
             .where(PersonInstance.person_id == person_id,
                    PersonInstance.face_x1.is_not(None) | PersonInstance.body_x1.is_not(None),

@@ -20,8 +20,10 @@ import numpy as np
 from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from albumtag.app.face_features import current_face_features
 from albumtag.embed.body_parts import BODY_FEATURE
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE
+from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     CONFIRMED_BY,
@@ -70,7 +72,7 @@ def load_instances(session: Session) -> Instances:
     Read ``LOAD_BATCH`` rows at a time straight into the arrays: a dict of one small array per
     face and a tuple per instance took 180 MB more at 100k faces, most of it left behind as a
     fragmented heap that the grouping's own peak then stood on (``bench/cluster_scale.py``)."""
-    faces = select(Feature.instance_id, Feature.vector).where(Feature.kind == FACE_FEATURE)
+    faces = select(Feature.instance_id, Feature.vector).where(current_face_features())
     bodies = (select(Feature.instance_id, Feature.vector)
               .join(PersonInstance, PersonInstance.id == Feature.instance_id)
               .join(Photo, Photo.id == PersonInstance.photo_id)
@@ -78,7 +80,7 @@ def load_instances(session: Session) -> Instances:
     ids = np.union1d(_ids(session, faces), _ids(session, bodies)).astype(np.int64)
     count = len(ids)
     instances = Instances(
-        instance_ids=ids, photo_ids=np.zeros(count, np.int64), vectors=_stack(session, faces, ids, EMBEDDING_SIZE),
+        instance_ids=ids, photo_ids=np.zeros(count, np.int64), vectors=_stack(session, faces, ids, FACE_VECTOR_SIZE),
         quality=np.zeros(count), person_ids=np.full(count, -1, np.int64), fixed=np.zeros(count, dtype=bool),
         days=np.full(count, NO_DAY, np.int64), bodies=_stack(session, bodies, ids, 1))
     _fill_instance_columns(session, instances)

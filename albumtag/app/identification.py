@@ -30,6 +30,7 @@ from scipy.spatial.distance import cdist
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from albumtag.app.face_features import current_face_features
 from albumtag.embed.face_descriptor import FACE_FEATURE
 from albumtag.library.database import Library
 from albumtag.library.schema import (
@@ -160,7 +161,8 @@ def _vectors(session: Session, instance_ids: list[int]) -> dict[int, dict[str, n
     """Every feature vector of these instances, by instance and kind."""
     vectors: dict[int, dict[str, np.ndarray]] = defaultdict(dict)
     for instance_id, kind, blob in session.execute(
-            select(Feature.instance_id, Feature.kind, Feature.vector).where(Feature.instance_id.in_(instance_ids))):
+            select(Feature.instance_id, Feature.kind, Feature.vector).where(
+                Feature.instance_id.in_(instance_ids), (Feature.kind != FACE_FEATURE) | current_face_features())):
         vectors[instance_id][kind] = from_blob(blob)
     return vectors
 

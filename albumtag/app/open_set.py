@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.app.face_features import current_face_features
 from albumtag.library.database import Library
 from albumtag.library.library_info import stored_open_set_tail
 from albumtag.library.schema import CONFIRMED_BY, Feature, PersonInstance
@@ -17,7 +17,7 @@ def enrolled_faces(library: Library) -> int:
     Only faces with a descriptor count (an imported region the detector missed has none)."""
     with library.session() as session:
         return session.scalar(select(func.count(PersonInstance.id)).join(
-            Feature, (Feature.instance_id == PersonInstance.id) & (Feature.kind == FACE_FEATURE)).where(
+            Feature, (Feature.instance_id == PersonInstance.id) & current_face_features()).where(
             PersonInstance.assigned_by.in_(CONFIRMED_BY))) or 0
 
 

@@ -42,12 +42,12 @@ from pathlib import Path
 
 import numpy as np
 
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FaceDescriptor
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE, FaceVectorModel
 from albumtag.io.errors import PhotoError
 from albumtag.io.photo_batches import BATCH_PIXELS, Cancellable, J, decoded_pixels, prefetched_batches
 from albumtag.runtime.inference_model import default_threads, uses_cuda
 from albumtag.runtime.providers import Device
-from albumtag.vision.align import face_chip, load_template
+from albumtag.vision.align import ARCFACE_TEMPLATE, face_chip, load_template
 from albumtag.vision.face_detection import FaceDetection, FaceDetector
 from albumtag.vision.face_detectors import DEFAULT_DETECTOR, create_face_detector
 
@@ -71,11 +71,13 @@ def every_face(found: list[FaceDetection], _image: np.ndarray) -> Sequence[int]:
 
 @dataclass(frozen=True, eq=False)
 class AnalysedFace:
-    """One kept face: its detection (working pixels), its aligned chip ([150, 150, 3] uint8)
-    and its descriptor (float32 [128]; None when the analysis does not describe)."""
+    """One kept face: its detection (working pixels), its aligned chips (dlib's geometry,
+    [150, 150, 3] uint8, and ArcFace's, [112, 112, 3]) and its face vector (float32 [256];
+    None when the analysis does not describe)."""
 
     detection: FaceDetection
     chip: np.ndarray
+    arcface_chip: np.ndarray
     descriptor: np.ndarray | None
 
 
@@ -101,7 +103,7 @@ class FaceAnalysis:
         self.narrow_detector = (create_face_detector(device, models_root, detector, share)
                                 if share < default_threads() else self.detector)
         self.template = load_template(models_root)
-        self.descriptor = FaceDescriptor(device, models_root, share) if describe else None
+        self.descriptor = FaceVectorModel(device, models_root, share) if describe else None
 
     @property
     def version(self) -> str:
@@ -148,24 +150,30 @@ class FaceAnalysis:
         now = time.perf_counter()
         kept = [[found[k] for k in keep(found, image)] for image, found in zip(images, detections)]
         chips = [[face_chip(image, d.landmarks, self.template) for d in faces] for image, faces in zip(images, kept)]
-        vectors = self._describe(chips)
+        arcface_chips = [[face_chip(image, d.landmarks, ARCFACE_TEMPLATE, ARCFACE_TEMPLATE.size) for d in faces]
+                         for image, faces in zip(images, kept)]
+        vectors = self._describe(chips, arcface_chips)
         if seconds is not None:
             seconds["detect"] = seconds.get("detect", 0.0) + now - clock
             seconds["describe"] = seconds.get("describe", 0.0) + time.perf_counter() - now
         scales = [1.0] * len(images) if scales is None else scales
         return [AnalysedPhoto(scale, image, found, [AnalysedFace(*face) for face in zip(*per_face)])
-                for scale, image, found, *per_face in zip(scales, images, detections, kept, chips, vectors)]
+                for scale, image, found, *per_face
+                in zip(scales, images, detections, kept, chips, arcface_chips, vectors)]
 
     def _detector_for(self, images: list[np.ndarray]) -> FaceDetector:
         """The narrow detector for a batch of small photos, else the one on every core."""
         small = sum(image.shape[0] * image.shape[1] for image in images) <= NARROW_PIXELS * len(images)
         return self.narrow_detector if small else self.detector
 
-    def _describe(self, chips: list[list[np.ndarray]]) -> list[list[np.ndarray | None]]:
-        """Every photo's chips described in one descriptor run (None each without one)."""
+    def _describe(self, chips: list[list[np.ndarray]], arcface_chips: list[list[np.ndarray]]
+                  ) -> list[list[np.ndarray | None]]:
+        """Every photo's chips described in one run of each descriptor (None each without one)."""
         if self.descriptor is None:
             return [[None] * len(per_photo) for per_photo in chips]
         flat = [chip for per_photo in chips for chip in per_photo]
-        vectors = self.descriptor.describe(np.stack(flat)) if flat else np.zeros((0, EMBEDDING_SIZE), np.float32)
+        flat_arcface = [chip for per_photo in arcface_chips for chip in per_photo]
+        vectors = (self.descriptor.describe(np.stack(flat), np.stack(flat_arcface)) if flat
+                   else np.zeros((0, FACE_VECTOR_SIZE), np.float32))
         bounds = np.cumsum([0] + [len(c) for c in chips])
         return [list(vectors[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from albumtag.app.importer import import_folders
 from albumtag.app.progress import Progress
 from albumtag.app.settings import EngineSettings
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, FACE_FEATURE, MATCH_DISTANCE
+from albumtag.embed.face_descriptor import FACE_FEATURE, MATCH_DISTANCE
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE
 from albumtag.evaluation.photo_sets import LabelledPhoto, staged_album
 from albumtag.evaluation.run_result import SystemRun, pick_face
 from albumtag.library.database import Library
@@ -55,7 +56,7 @@ def faces_by_photo(library: Library) -> dict[str, list[Face]]:
 
 
 def _answers(relpaths: list[str], faces: dict[str, list[Face]]) -> SystemRun:
-    vectors = np.zeros((len(relpaths), EMBEDDING_SIZE), np.float32)
+    vectors = np.zeros((len(relpaths), FACE_VECTOR_SIZE), np.float32)
     found = np.zeros(len(relpaths), bool)
     clusters: list[int | None] = []
     for k, relpath in enumerate(relpaths):

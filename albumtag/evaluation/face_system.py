@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from albumtag.embed.face_analysis import FaceAnalysis
-from albumtag.embed.face_descriptor import EMBEDDING_SIZE, MATCH_DISTANCE
+from albumtag.embed.face_descriptor import MATCH_DISTANCE
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE
 from albumtag.evaluation.photo_sets import LabelledPhoto
 from albumtag.evaluation.run_result import SystemRun, pick_face
 from albumtag.io.photo_batches import PhotoFile
@@ -25,7 +26,7 @@ def run(photos: list[LabelledPhoto], device: Device | str = Device.AUTO, models_
     analysis = FaceAnalysis(device, models_root)
     jobs = [PhotoFile(k, str(photo.path)) for k, photo in enumerate(photos)]
     found = np.zeros(len(photos), bool)
-    vectors = np.zeros((len(photos), EMBEDDING_SIZE), np.float32)
+    vectors = np.zeros((len(photos), FACE_VECTOR_SIZE), np.float32)
     seconds = dict.fromkeys(("detect", "describe"), 0.0)
     faces, started = 0, time.perf_counter()
     for job, photo in analysis.analyse_files(jobs, seconds=seconds):

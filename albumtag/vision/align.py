@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from albumtag.runtime.manifest import model_entry
+from albumtag.vision.face_detection import LANDMARK_ORDER
 
 TEMPLATE_MODEL = "face_alignment"
 
@@ -37,6 +38,18 @@ class AlignmentTemplate:
     def points_for(self, size: int) -> np.ndarray:
         """The template for another chip size: dlib spans pixel 0 to size - 1, so scale by that."""
         return self.points * (size - 1) / (self.size - 1)
+
+
+ARCFACE_TEMPLATE = AlignmentTemplate(
+    size=112,
+    points=np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655],
+                     [70.7299, 92.2041]]),
+    weights=np.ones(5),
+    landmark_order=LANDMARK_ORDER,
+    version="arcface-112",
+)
+"""The five-point geometry ArcFace-family descriptors (SFace) were trained on (insightface's
+``arcface_dst``), every point counted alike as they were cut."""
 
 
 def load_template(models_root: Path | None = None) -> AlignmentTemplate:

@@ -96,3 +96,20 @@ def test_an_unnamed_group_close_to_a_named_person_is_offered_the_name(
     assert {p.id: p for p in list_people(library)}[later_id].likely_name is None
     actions.undo()
     assert {p.id: p for p in list_people(library)}[later_id].likely_name == "Ann"
+
+
+def test_face_vectors_of_an_earlier_descriptor_are_left_out_until_described_again(tmp_path: Path) -> None:
+    """A new face descriptor (another vector size) makes every photo be analysed again; an
+    import stopped half way leaves vectors of both sizes, and grouping reads only the new."""
+    rng = np.random.default_rng(4)
+    centres = synthetic_people(rng, 2)
+    library = Library.open(tmp_path / "lib.albumtag")
+    add_faces(library, np.concatenate([_faces_of(rng, centres, 0, 6), _faces_of(rng, centres, 1, 6)]), 1)
+    with library.session() as session:  # faces 7-12 still hold the earlier, 128-d descriptor
+        for feature in session.scalars(select(Feature).where(Feature.instance_id > 6)):
+            feature.vector = feature.vector[:128 * 4]
+    summary = update_groups(library)
+    people = _people_of(library)
+    assert summary.faces == 6 and summary.groups == 1
+    assert len({people[i] for i in range(1, 7)}) == 1 and people[1] is not None
+    assert all(people[i] is None for i in range(7, 13))

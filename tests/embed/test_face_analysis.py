@@ -11,7 +11,7 @@ import pytest
 
 from albumtag.embed.face_analysis import NARROW_PIXELS, FaceAnalysis
 from albumtag.io.photo_batches import PhotoFile, decode_for_analysis
-from albumtag.vision.align import face_chip
+from albumtag.vision.align import ARCFACE_TEMPLATE, face_chip
 from albumtag.vision.face_detection import FaceDetector
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -53,8 +53,10 @@ def test_same_as_its_steps_one_by_one(analysis: FaceAnalysis, jobs: list[PhotoFi
         for face, detection in zip(photo.faces, photo.detections):
             assert face.detection is detection
             chip = face_chip(image, detection.landmarks, analysis.template)
-            assert np.array_equal(face.chip, chip)
-            np.testing.assert_allclose(face.descriptor, analysis.descriptor.describe(chip)[0], atol=1e-5)
+            arcface_chip = face_chip(image, detection.landmarks, ARCFACE_TEMPLATE, ARCFACE_TEMPLATE.size)
+            assert np.array_equal(face.chip, chip) and np.array_equal(face.arcface_chip, arcface_chip)
+            np.testing.assert_allclose(face.descriptor, analysis.descriptor.describe(chip[None], arcface_chip[None])[0],
+                                       atol=1e-5)
         faces += len(photo.faces)
     assert faces >= len(PHOTOS)
 

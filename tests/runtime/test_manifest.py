@@ -10,7 +10,7 @@ from albumtag.runtime.manifest import load_manifest, sha256_of
 from albumtag.runtime.resources import models_dir
 
 EXPECTED = {"face_detector.pnet", "face_detector.rnet", "face_detector.onet", "face_alignment",
-            "face_descriptor"}
+            "face_descriptor", "face_descriptor_sface"}
 
 
 def test_every_entry_matches_its_file() -> None:

@@ -23,7 +23,8 @@ def test_faces_task_rebuilds_the_shipped_models(tmp_path: Path, shared_data: Pat
                              "--set", "alignment_people=15"], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     built, shipped = load_manifest(out), load_manifest()
-    for name in ("face_detector.pnet", "face_detector.rnet", "face_detector.onet", "face_descriptor"):
+    for name in ("face_detector.pnet", "face_detector.rnet", "face_detector.onet", "face_descriptor",
+                 "face_descriptor_sface"):
         assert built[name].sha256 == shipped[name].sha256, f"{name} differs from the shipped model"
     template = json.loads(built["face_alignment"].path(out).read_text())
     reference = json.loads(shipped["face_alignment"].path().read_text())

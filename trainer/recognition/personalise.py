@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.app.face_features import current_face_features
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE
 from albumtag.library.database import Library
 from albumtag.library.library_info import store_open_set_tail, stored_open_set_tail
 from albumtag.library.schema import CONFIRMED_BY, Feature, PersonInstance
@@ -44,8 +45,8 @@ def _faces(library: Library) -> tuple[np.ndarray, list[int], list[int | None]]:
         rows = session.execute(select(Feature.vector, PersonInstance.photo_id, PersonInstance.person_id,
                                       PersonInstance.assigned_by)
                                .join(PersonInstance, PersonInstance.id == Feature.instance_id)
-                               .where(Feature.kind == FACE_FEATURE)).all()
-    vectors = np.stack([from_blob(r[0]) for r in rows]) if rows else np.zeros((0, 128), np.float32)
+                               .where(current_face_features())).all()
+    vectors = np.stack([from_blob(r[0]) for r in rows]) if rows else np.zeros((0, FACE_VECTOR_SIZE), np.float32)
     return vectors, [r[1] for r in rows], [r[2] if r[3] in CONFIRMED_BY else None for r in rows]
 
 

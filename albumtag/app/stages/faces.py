@@ -95,7 +95,7 @@ class FaceStage(Stage[FaceJob, FaceResult]):
         if FACE_FEATURE not in self._model_ids:
             descriptor = self.analysis.descriptor
             self._model_ids[FACE_FEATURE] = model_version_id(
-                session, descriptor.model_name, descriptor.version, descriptor.entry.sha256)
+                session, descriptor.model_name, descriptor.version, descriptor.sha256)
         return self._model_ids[FACE_FEATURE]
 
     def preload(self, session: Session, done: Sequence[tuple[FaceJob, FaceResult]]
