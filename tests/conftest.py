@@ -123,14 +123,20 @@ def offered_library(tmp_path: Path):
 
 @pytest.fixture(scope="session")
 def johns_faces(shared_data: Path):
-    """Real descriptors of similar-looking people: faces-johns' 55 chips (dlib's alignment),
-    described by the shipped face descriptor, with each chip's person index (5 Johns x 11)."""
+    """Real face vectors of similar-looking people: faces-johns' 55 chips (dlib's alignment),
+    described by the shipped face models, with each chip's person index (5 Johns x 11). The
+    ArcFace chip is cut from the dlib chip, its landmarks where the alignment template puts
+    them (black where the ArcFace crop reaches past the dlib chip)."""
     import numpy as np
 
-    from albumtag.embed.face_descriptor import FaceDescriptor
+    from albumtag.embed.face_vector import FaceVectorModel
+    from albumtag.vision.align import ARCFACE_TEMPLATE, face_chip, load_template
     from trainer.images import read_rgb
 
     paths = sorted((shared_data / "faces-johns" / "examples" / "johns").rglob("*.jpg"))
     names = sorted({p.parent.name for p in paths})
-    vectors = FaceDescriptor(device="cpu").describe(np.stack([read_rgb(p) for p in paths]))
+    chips = np.stack([read_rgb(p) for p in paths])
+    landmarks = load_template().points_for(chips.shape[1])
+    arcface = np.stack([face_chip(chip, landmarks, ARCFACE_TEMPLATE, ARCFACE_TEMPLATE.size) for chip in chips])
+    vectors = FaceVectorModel(device="cpu").describe(chips, arcface)
     return vectors, np.array([names.index(p.parent.name) for p in paths])

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from albumtag.app.face_features import current_face_features
 from albumtag.app.identification import BodySuggestion
 from albumtag.app.open_set import acceptance_distance
 from albumtag.app.people import FaceRef, PersonSummary, list_people
 from albumtag.embed.face_descriptor import MATCH_DISTANCE
+from albumtag.embed.face_vector import current_face_features
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     CONFIRMED_BY,

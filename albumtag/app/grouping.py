@@ -20,10 +20,9 @@ import numpy as np
 from sqlalchemy import Row, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from albumtag.app.face_features import current_face_features
 from albumtag.embed.body_parts import BODY_FEATURE
 from albumtag.embed.face_descriptor import FACE_FEATURE
-from albumtag.embed.face_vector import FACE_VECTOR_SIZE
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE, current_face_features
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     CONFIRMED_BY,

@@ -30,8 +30,8 @@ from scipy.spatial.distance import cdist
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from albumtag.app.face_features import current_face_features
 from albumtag.embed.face_descriptor import FACE_FEATURE
+from albumtag.embed.face_vector import current_face_features
 from albumtag.library.database import Library
 from albumtag.library.schema import (
     CONFIRMED_BY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from albumtag.app.face_features import current_face_features
+from albumtag.embed.face_vector import current_face_features
 from albumtag.library.database import Library
 from albumtag.library.library_info import stored_open_set_tail
 from albumtag.library.schema import CONFIRMED_BY, Feature, PersonInstance

@@ -28,10 +28,12 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import ColumnElement
 
 from albumtag.embed import face_descriptor, sface_descriptor
 from albumtag.embed.face_descriptor import FaceDescriptor
 from albumtag.embed.sface_descriptor import SFaceDescriptor
+from albumtag.library.vectors import features_of_size
 from albumtag.runtime.providers import Device
 
 SFACE_WEIGHT = 0.7  # w above
@@ -49,6 +51,14 @@ def combine(dlib: np.ndarray, sface: np.ndarray) -> np.ndarray:
 def dlib_part(vectors: np.ndarray) -> np.ndarray:
     """dlib's descriptors back out of face vectors (for what reads dlib's own magnitude)."""
     return vectors[..., :face_descriptor.EMBEDDING_SIZE] / np.sqrt(1 - SFACE_WEIGHT)
+
+
+def current_face_features() -> ColumnElement[bool]:
+    """The library's face features of the current vector's size. A new face descriptor changes
+    the faces stage's version, so every photo is analysed again; until that import ends (or
+    after one cancelled half way) the library holds vectors of both kinds, and the old ones are
+    left out, as faces not described yet, rather than measured against the new."""
+    return features_of_size(face_descriptor.FACE_FEATURE, FACE_VECTOR_SIZE)
 
 
 class FaceVectorModel:

@@ -62,7 +62,7 @@ def test_replay_on_a_second_cpu_session_gives_the_recorded_outputs(shared_data: 
 def test_the_parity_photos_exercise_every_shipped_onnx_model(shared_data: Path) -> None:
     result = check_parity(shared_data, device="cpu", max_runs=2)  # recorded and replayed on the CPU
     onnx, other = onnx_models()
-    assert len(onnx) == 7 and "face_detector.pnet" in onnx and "body_box" in other
+    assert len(onnx) == 8 and "face_detector.pnet" in onnx and "body_box" in other
     assert result["failures"] == [] and result["missing_photos"] == []
     for name in onnx:
         assert 0 < result["models"][name]["runs"] <= 2, name

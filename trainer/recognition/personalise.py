@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from albumtag.app.face_features import current_face_features
-from albumtag.embed.face_vector import FACE_VECTOR_SIZE
+from albumtag.embed.face_vector import FACE_VECTOR_SIZE, current_face_features
 from albumtag.library.database import Library
 from albumtag.library.library_info import store_open_set_tail, stored_open_set_tail
 from albumtag.library.schema import CONFIRMED_BY, Feature, PersonInstance
