@@ -48,6 +48,22 @@ def combine(dlib: np.ndarray, sface: np.ndarray) -> np.ndarray:
                       np.sqrt(SFACE_WEIGHT) * SFACE_SCALE * unit]).astype(np.float32)
 
 
+PARTS = (slice(0, face_descriptor.EMBEDDING_SIZE), slice(face_descriptor.EMBEDDING_SIZE, FACE_VECTOR_SIZE))
+
+
+def part_norms(vectors: np.ndarray) -> np.ndarray:
+    """[N, 2]: each vector's dlib part's and SFace part's length."""
+    return np.stack([np.linalg.norm(vectors[:, part], axis=1) for part in PARTS], axis=1)
+
+
+def with_part_norms(vectors: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """The vectors with each part scaled to the length in ``norms`` ([N, 2])."""
+    scaled = np.array(vectors, dtype=np.float64)
+    for k, part in enumerate(PARTS):
+        scaled[:, part] *= (norms[:, k] / np.maximum(np.linalg.norm(scaled[:, part], axis=1), 1e-12))[:, None]
+    return scaled
+
+
 def dlib_part(vectors: np.ndarray) -> np.ndarray:
     """dlib's descriptors back out of face vectors (for what reads dlib's own magnitude)."""
     return vectors[..., :face_descriptor.EMBEDDING_SIZE] / np.sqrt(1 - SFACE_WEIGHT)

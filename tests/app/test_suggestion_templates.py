@@ -15,6 +15,7 @@ from albumtag.app.open_set import acceptance_distance
 from albumtag.app.people_actions import PeopleActions
 from albumtag.library.database import Library
 from albumtag.library.schema import AssignedBy, PersonInstance
+from albumtag.recognize.adaptation import person_templates
 from bench.cluster_scale import add_faces
 
 CONFIRMED = 3
@@ -43,6 +44,7 @@ def test_suggestions_rank_the_person_above_a_look_alike(tmp_path: Path, johns_fa
     three = vectors[mine[:CONFIRMED] - 1]
     for tile in shown:
         face = vectors[tile.instance_id - 1]
-        distance = min(np.linalg.norm(three.mean(axis=0) - face), np.linalg.norm(three - face, axis=1).min())
+        template = person_templates(three, np.zeros(CONFIRMED, np.int64))[0]
+        distance = min(np.linalg.norm(template - face), np.linalg.norm(three - face, axis=1).min())
         expected = suggestion_score(float(distance), accept)
         assert tile.score == pytest.approx(expected, abs=1e-6)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from albumtag.embed.face_vector import part_norms
 from albumtag.recognize.adaptation import impostor_distances, person_distances, person_templates
 
 CONFIRMED = 3  # per John: the first three chips (sorted names)
@@ -53,3 +54,18 @@ def test_impostor_distances_leave_out_the_persons_own(johns_faces) -> None:
     assert np.median(impostors) > np.quantile(own, 0.95)
     assert len(impostors_sampled := impostor_distances(vectors, people, most=40)) <= 40
     assert set(np.round(impostors_sampled, 5)) <= set(np.round(impostors, 5))
+
+
+def test_templates_keep_their_members_length_so_strangers_are_no_nearer(johns_faces) -> None:
+    """Each part of a template has its members' mean length: the plain mean of three Johns'
+    SFace parts is shorter by 3% or more, and the other Johns lie nearer to it than to the template."""
+    vectors, people = johns_faces
+    confirmed = _split(people)
+    templates = person_templates(vectors[confirmed], people[confirmed])
+    members = np.stack([part_norms(vectors[confirmed & (people == p)]).mean(axis=0) for p in range(5)])
+    np.testing.assert_allclose(part_norms(templates), members, rtol=1e-6)
+    means = np.stack([vectors[confirmed & (people == p)].mean(axis=0) for p in range(5)])
+    assert np.all(part_norms(means)[:, 1] < 0.97 * members[:, 1])
+    others = people[~confirmed][:, None] != np.arange(5)[None]
+    to_means, to_templates = cdist(vectors[~confirmed], means), cdist(vectors[~confirmed], templates)
+    assert np.median(to_means[others]) < np.median(to_templates[others])
