@@ -65,8 +65,7 @@ class BodyDescriptor(InferenceModel):
         batch = prepare(crops)
         if len(batch) == 0:
             return np.zeros((0, self.embedding_size), dtype=np.float32)
-        parts = [self.run({self.input_name: batch[i:i + BATCH]})[0] for i in range(0, len(batch), BATCH)]
-        return np.concatenate(parts).astype(np.float32)
+        return self.run_in_batches(self.input_name, batch, BATCH).astype(np.float32)
 
     @property
     def embedding_size(self) -> int:

@@ -33,24 +33,19 @@ class FaceDescriptor(InferenceModel):
         """``[N, 150, 150, 3]`` RGB chips (uint8, or float in 0..255) -> float32 ``[N, 128]``.
 
         A single chip ``[150, 150, 3]`` is accepted too and gives ``[1, 128]``."""
-        chips = _as_batch(chips)
-        if len(chips) == 0:
-            return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
-        parts = [
-            self.run({"chips": np.ascontiguousarray(chips[i:i + BATCH], dtype=np.float32)})[0]
-            for i in range(0, len(chips), BATCH)
-        ]
-        return np.concatenate(parts)
+        chips = np.asarray(chips)
+        return describe_chips(self, chips[None] if chips.ndim == 3 else chips, CHIP_SIZE, EMBEDDING_SIZE, BATCH)
 
 
-def _as_batch(chips: np.ndarray) -> np.ndarray:
-    """Check the chip geometry early: a wrong size would otherwise fail deep in onnxruntime."""
-    chips = np.asarray(chips)
-    if chips.ndim == 3:
-        chips = chips[None]
-    if chips.ndim != 4 or chips.shape[1:] != (CHIP_SIZE, CHIP_SIZE, 3):
-        raise ValueError(f"expected chips [N, {CHIP_SIZE}, {CHIP_SIZE}, 3], got {chips.shape}")
-    return chips
+def describe_chips(model: InferenceModel, chips: np.ndarray, size: int, width: int, batch: int) -> np.ndarray:
+    """A face descriptor's ``[N, width]`` float32 vectors for ``[N, size, size, 3]`` chips (its
+    graph input ``chips``), ``batch`` at a time. The chip geometry is checked here: a wrong size
+    would otherwise fail deep in onnxruntime."""
+    if chips.ndim != 4 or chips.shape[1:] != (size, size, 3):
+        raise ValueError(f"expected chips [N, {size}, {size}, 3], got {chips.shape}")
+    if len(chips) == 0:
+        return np.zeros((0, width), dtype=np.float32)
+    return model.run_in_batches("chips", chips, batch)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:

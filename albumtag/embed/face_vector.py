@@ -59,8 +59,9 @@ def part_norms(vectors: np.ndarray) -> np.ndarray:
 def with_part_norms(vectors: np.ndarray, norms: np.ndarray) -> np.ndarray:
     """The vectors with each part scaled to the length in ``norms`` ([N, 2])."""
     scaled = np.array(vectors, dtype=np.float64)
+    factors = norms / np.maximum(part_norms(scaled), 1e-12)
     for k, part in enumerate(PARTS):
-        scaled[:, part] *= (norms[:, k] / np.maximum(np.linalg.norm(scaled[:, part], axis=1), 1e-12))[:, None]
+        scaled[:, part] *= factors[:, k:k + 1]
     return scaled
 
 

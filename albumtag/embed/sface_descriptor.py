@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from albumtag.embed.face_descriptor import describe_chips
 from albumtag.runtime.inference_model import InferenceModel
 
 CHIP_SIZE = 112
@@ -25,12 +26,4 @@ class SFaceDescriptor(InferenceModel):
 
     def describe(self, chips: np.ndarray) -> np.ndarray:
         """``[N, 112, 112, 3]`` RGB chips (uint8, or float in 0..255) -> float32 ``[N, 128]``."""
-        chips = np.asarray(chips)
-        if chips.ndim != 4 or chips.shape[1:] != (CHIP_SIZE, CHIP_SIZE, 3):
-            raise ValueError(f"expected chips [N, {CHIP_SIZE}, {CHIP_SIZE}, 3], got {chips.shape}")
-        if len(chips) == 0:
-            return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
-        return np.concatenate([
-            self.run({"chips": np.ascontiguousarray(chips[i:i + BATCH], dtype=np.float32)})[0]
-            for i in range(0, len(chips), BATCH)
-        ])
+        return describe_chips(self, np.asarray(chips), CHIP_SIZE, EMBEDDING_SIZE, BATCH)

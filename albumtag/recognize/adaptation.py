@@ -28,10 +28,10 @@ def person_templates(vectors: np.ndarray, people: np.ndarray) -> np.ndarray:
     one person agree little (cosine about 0.5): a plain mean sat nearer to every stranger than
     a face does, and at the shipped open-set tail (fitted on single faces) accepted 8.3% of
     them against 0.14% (bench/population.py --choose)."""
+    vectors = np.asarray(vectors, np.float64)
     counts = np.maximum(np.bincount(people), 1)[:, None]
     members = csr_matrix((np.ones(len(people)), (people, np.arange(len(people)))), shape=(len(counts), len(people)))
-    means = (members @ np.asarray(vectors, np.float64)) / counts
-    return with_part_norms(means, (members @ part_norms(np.asarray(vectors, np.float64))) / counts)
+    return with_part_norms((members @ vectors) / counts, (members @ part_norms(vectors)) / counts)
 
 
 def person_distances(queries: np.ndarray, vectors: np.ndarray, people: np.ndarray) -> np.ndarray:

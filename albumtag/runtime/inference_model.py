@@ -78,6 +78,13 @@ class InferenceModel:
         """Run the graph on named inputs; returns every output in graph order."""
         return self.session.run(None, feeds)
 
+    def run_in_batches(self, name: str, inputs: np.ndarray, batch: int) -> np.ndarray:
+        """The first output for ``inputs`` fed ``batch`` rows at a time as float32, concatenated:
+        a bound on what one run holds (its float copy and its activations), whatever the number
+        of inputs."""
+        return np.concatenate([self.run({name: np.ascontiguousarray(inputs[i:i + batch], dtype=np.float32)})[0]
+                               for i in range(0, len(inputs), batch)])
+
     @property
     def input_name(self) -> str:
         return self.session.get_inputs()[0].name
